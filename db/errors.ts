@@ -43,11 +43,11 @@ export function toDsError(err: unknown): unknown {
 /** One readable line: `error DS003: message (detail) — hint: ...`. */
 export function formatError(err: unknown): string {
   const e = err as PgLikeError;
-  if (isUserError(e) || err instanceof DsError) {
+  if (err instanceof DsError || isUserError(err)) {
     let line = `error ${e.code}: ${e.message}`;
     if (e.detail) line += ` (${e.detail})`;
     if (e.hint) line += ` — hint: ${e.hint}`;
     return line;
   }
-  return `error: ${e?.message ?? String(err)}`;
+  return `error: ${(err as Error | undefined)?.message ?? String(err)}`;
 }

@@ -97,6 +97,8 @@ comment on table ds_private.builds is 'A requested build; its state is derived f
 create table ds_private.tasks (
   id bigint generated always as identity primary key,
   dataset_version_id integer not null references ds_private.dataset_versions (id) on delete cascade,
+  -- the build that created it (other builds may wait for it too: build_tasks)
+  build_id bigint references ds_private.builds (id) on delete set null,
   -- the exact calendar slots this chunk builds
   points tstzmultirange not null,
   -- what coverage gains when it succeeds: points plus the closed time between them
@@ -115,6 +117,7 @@ create table ds_private.tasks (
   constraint tasks_state_check check (state in ('waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'))
 );
 comment on table ds_private.tasks is 'A chunk of calendar points of one dataset version to build; waiting until its dependencies succeed.';
+create index tasks_build_id_idx on ds_private.tasks (build_id);
 create index tasks_active_idx on ds_private.tasks (dataset_version_id) where state in ('waiting', 'queued', 'running');
 
 create table ds_private.task_edges (
@@ -142,3 +145,15 @@ create table ds_private.workers (
   constraint workers_lock_key_key unique (lock_key)
 );
 comment on table ds_private.workers is 'Live ds worker processes; each holds a session advisory lock on lock_key, so a dead one is detected at once.';
+
+create table ds_private.build_datasets (
+  build_id bigint not null references ds_private.builds (id) on delete cascade,
+  dataset_version_id integer not null references ds_private.dataset_versions (id) on delete cascade,
+  depth integer not null,
+  -- the slots this build needs of the dataset (the request, or dependents' lookback windows)
+  needs tstzmultirange not null default '{}',
+  -- the part of needs that was neither built nor in flight: what this build created tasks for
+  work tstzmultirange not null default '{}',
+  constraint build_datasets_pkey primary key (build_id, dataset_version_id)
+);
+comment on table ds_private.build_datasets is 'The plan of a build: per dataset of its dependency closure, what it needed and what it had to create work for.';

@@ -1,0 +1,9 @@
+/** Every verb of the `ds` command. */
+import { build } from "./commands/build.ts";
+import { migrate } from "./commands/migrate.ts";
+import { sync } from "./commands/sync.ts";
+import { up } from "./commands/up.ts";
+import { worker } from "./commands/worker.ts";
+import type { Verb } from "./verb.ts";
+
+export const verbs: Record<string, Verb> = { up, migrate, sync, worker, build };

@@ -1,0 +1,31 @@
+/**
+ * Which database a command uses: `--database-url`, else `$DATABASE_URL`, else the
+ * embedded PostgreSQL in `./.datastream/` (database `datastream`).
+ */
+import pg from "pg";
+import { startEmbedded } from "./embedded.ts";
+
+export interface OpenDatabase {
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; port?: number; log?: (l: string) => void } = {}): Promise<OpenDatabase> {
+  const given = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (given) return { url: given, embedded: false, close: async () => {} };
+  const server = await startEmbedded({ dir: options.dataDir ?? process.env.DS_DATA_DIR, port: options.port, log: options.log });
+  const admin = new pg.Client(server.url);
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select from pg_database where datname = 'datastream'");
+    if (!rowCount) await admin.query("create database datastream").catch((e: { code?: string }) => {
+      if (e.code !== "42P04" && e.code !== "23505") throw e;
+    });
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server.url);
+  url.pathname = "/datastream";
+  return { url: url.toString(), embedded: true, close: () => server.stop() };
+}

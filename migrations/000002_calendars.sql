@@ -1,0 +1,26 @@
+-- Trading calendars: what kind each calendar is, the years it covers, and its sessions
+-- expanded from its rules by ds.register_calendar (sql/calendar/).
+alter table ds_private.calendars
+  add column kind text not null default 'daily',
+  add column span tstzrange not null default tstzrange('1970-01-01 00:00:00+00', '2101-01-01 00:00:00+00'),
+  add constraint calendars_kind_check check (kind in ('daily', 'intraday', 'always-open')),
+  add constraint calendars_span_check check (not isempty(span) and not lower_inf(span) and not upper_inf(span));
+
+comment on column ds_private.calendars.kind is 'daily: a session is a whole UTC day; intraday: sessions have open and close times in a time zone; always-open: open at every instant of the span.';
+comment on column ds_private.calendars.span is 'The instants the calendar is defined for, [first-year-01-01, last-year+1-01-01) UTC; no calendar has points outside its span.';
+comment on column ds_private.calendars.definition is 'The parsed calendar file, holiday files included; ds.register_calendar expands it into calendar_sessions.';
+
+create table ds_private.calendar_sessions (
+  calendar text not null references ds_private.calendars (name) on update cascade on delete cascade,
+  day date not null,
+  open_at timestamptz not null,
+  close_at timestamptz not null,
+  note text,
+  constraint calendar_sessions_pkey primary key (calendar, day) include (open_at, close_at),
+  constraint calendar_sessions_check check (open_at < close_at)
+);
+comment on table ds_private.calendar_sessions is 'One row per session of a daily or intraday calendar, expanded from its rules over its span; always-open calendars have none.';
+comment on column ds_private.calendar_sessions.day is 'The session date (the exchange''s local date; for daily calendars the UTC date).';
+comment on column ds_private.calendar_sessions.open_at is 'When the session opens (midnight UTC of day for daily calendars).';
+comment on column ds_private.calendar_sessions.close_at is 'When the session closes, exclusive (the next midnight UTC for daily calendars).';
+comment on column ds_private.calendar_sessions.note is 'Why the session is not a regular one (the name of its early-close rule); null otherwise.';

@@ -1,0 +1,31 @@
+-- ds.build: plan the whole dependency closure of a request and enqueue only missing work.
+
+create or replace function ds.build(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
+language plpgsql volatile as $$
+declare
+  v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
+  v_request tstzmultirange;
+  v_build_id bigint;
+begin
+  perform ds_private.check_range(start_at, end_at);
+  if end_at < v_version.start_at then
+    raise exception '% % starts on %, after the requested end %', dataset, version, v_version.start_at, end_at
+      using errcode = 'DS012', detail = format('requested [%s, %s]', start_at, end_at),
+            hint = 'Request a range that ends on or after the dataset''s start-date.';
+  end if;
+  v_request := ds_private.version_slots(v_version.id, tstzmultirange(tstzrange(start_at, end_at, '[]')));
+  if isempty(v_request) then
+    raise exception 'no calendar points in [%, %] for % %', start_at, end_at, dataset, version
+      using errcode = 'DS013',
+            detail = format('calendar %s, granularity %s, start-date %s', v_version.calendar, v_version.granularity, v_version.start_at),
+            hint = 'Widen the range or check the calendar with ds.calendar_points(...).';
+  end if;
+  insert into ds_private.builds (dataset_version_id, start_at, end_at)
+  values (v_version.id, greatest(build.start_at, v_version.start_at), build.end_at)
+  returning id into v_build_id;
+  perform ds_private.plan_build(v_build_id, v_request);
+  perform pg_notify('ds_progress', json_build_object('build', v_build_id, 'event', 'planned')::text);
+  return v_build_id;
+end;
+$$;
+comment on function ds.build(text, text, timestamptz, timestamptz) is 'Builds a dataset version over [start_at, end_at] (inclusive) and everything it depends on; returns the build id at once. Only points that are neither built nor in flight in another build become work; follow it with ds.wait(id) or the ds.builds view. Errors: DS001 unknown dataset, DS012 bad range, DS013 no calendar points.';

@@ -1,0 +1,41 @@
+-- Linking a build's new tasks to the dependency tasks whose points their windows read,
+-- then enqueueing the ones with nothing to wait for.
+
+create or replace function ds_private.link_tasks(build_id bigint) returns void
+language plpgsql volatile as $$
+begin
+  insert into ds_private.task_edges (task_id, depends_on)
+  select distinct t.id, dt.id
+  from ds_private.tasks t
+  join ds_private.dependencies d on d.dataset_version_id = t.dataset_version_id
+  cross join lateral ds_private.dependency_window(t.points, d) w
+  join ds_private.tasks dt on dt.dataset_version_id = d.depends_on_id
+   and dt.state in ('waiting', 'queued', 'running') and dt.points && w
+  where t.build_id = link_tasks.build_id;
+
+  update ds_private.tasks t set pending = e.n
+  from (select e.task_id, count(*)::integer as n from ds_private.task_edges e
+        join ds_private.tasks t2 on t2.id = e.task_id where t2.build_id = link_tasks.build_id group by e.task_id) e
+  where t.id = e.task_id;
+
+  perform ds_private.enqueue_tasks(array(
+    select t.id from ds_private.tasks t where t.build_id = link_tasks.build_id and t.state = 'waiting' and t.pending = 0));
+end;
+$$;
+comment on function ds_private.link_tasks(bigint) is 'Creates the task graph edges of a build''s new tasks and enqueues those that are ready.';
+
+create or replace function ds_private.enqueue_tasks(task_ids bigint[]) returns void
+language plpgsql volatile as $$
+begin
+  if coalesce(cardinality(task_ids), 0) = 0 then
+    return;
+  end if;
+  update ds_private.tasks set state = 'queued' where id = any(task_ids) and state = 'waiting';
+  perform graphile_worker.add_jobs(array(
+    select row('ds_run_task', json_build_object('task', t.id), null, null, v.max_attempts,
+               'ds-task-' || t.id, null, null)::graphile_worker.job_spec
+    from ds_private.tasks t join ds_private.dataset_versions v on v.id = t.dataset_version_id
+    where t.id = any(task_ids) order by t.id));
+end;
+$$;
+comment on function ds_private.enqueue_tasks(bigint[]) is 'Marks tasks queued and adds one graphile-worker job per task (job key ds-task-<id>).';

@@ -1,0 +1,50 @@
+-- Waiting for and cancelling builds.
+
+create or replace function ds.wait(build_id bigint, timeout interval default '5 minutes') returns text
+language plpgsql volatile as $$
+declare
+  v_deadline timestamptz := clock_timestamp() + coalesce(timeout, '5 minutes');
+  v_state text;
+  v_sleep float8 := 0.005;
+begin
+  loop
+    -- each statement of a volatile function sees what committed before it started
+    select b.state into v_state from ds.builds b where b.id = wait.build_id;
+    if not found then
+      raise exception 'unknown build %', build_id using errcode = 'DS015',
+        detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
+    end if;
+    if v_state in ('succeeded', 'failed', 'cancelled') then
+      return v_state;
+    end if;
+    if clock_timestamp() >= v_deadline then
+      raise exception 'build % is still % after %', build_id, v_state, timeout using errcode = 'DS016',
+        detail = format('progress: %s', (select b.progress from ds.builds b where b.id = wait.build_id)),
+        hint = 'Is a worker running (ds worker)? Wait longer with ds.wait(id, ''30 minutes'').';
+    end if;
+    perform pg_sleep(v_sleep);
+    v_sleep := least(v_sleep * 2, 0.1);
+  end loop;
+end;
+$$;
+comment on function ds.wait(bigint, interval) is 'Blocks until the build ends and returns its final state (succeeded, failed or cancelled); DS016 after the timeout. Call it outside an explicit transaction so that it sees the workers'' commits.';
+
+create or replace function ds.cancel(build_id bigint) returns text
+language plpgsql volatile as $$
+begin
+  update ds_private.builds b set cancelled_at = now() where b.id = cancel.build_id and b.cancelled_at is null;
+  if not found and not exists (select from ds_private.builds b where b.id = cancel.build_id) then
+    raise exception 'unknown build %', build_id using errcode = 'DS015',
+      detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
+  end if;
+  -- cancel its tasks that have not started, unless another live build waits for them
+  update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', build_id)
+  from ds_private.build_tasks bt
+  where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued')
+    and not exists (select from ds_private.build_tasks o join ds_private.builds ob on ob.id = o.build_id
+                    where o.task_id = t.id and o.build_id <> cancel.build_id and ob.cancelled_at is null);
+  perform pg_notify('ds_progress', json_build_object('build', build_id, 'event', 'cancelled')::text);
+  return (select b.state from ds.builds b where b.id = cancel.build_id);
+end;
+$$;
+comment on function ds.cancel(bigint) is 'Cancels a build: its tasks that have not started and that no other build waits for are dropped; running chunks finish (all or nothing). Returns the new state.';

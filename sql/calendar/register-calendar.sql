@@ -1,0 +1,35 @@
+-- Registering a calendar: store its definition and expand its rules into sessions.
+
+create or replace function ds.register_calendar(name text, definition jsonb) returns void
+language plpgsql volatile as $$
+declare
+  v_first integer := coalesce((definition->>'first-year')::integer, 1970);
+  v_last integer := coalesce((definition->>'last-year')::integer, 2100);
+  v_span tstzrange;
+  v_old ds_private.calendars;
+  v_sessions ds_private.calendar_sessions[];
+begin
+  perform ds_private.check_calendar_definition(register_calendar.name, definition);
+  -- concurrent registrations of one calendar take turns
+  perform pg_advisory_xact_lock(hashtext('ds.register_calendar'), hashtext(register_calendar.name));
+  v_span := tstzrange(make_date(v_first, 1, 1)::timestamp at time zone 'UTC',
+                      make_date(v_last + 1, 1, 1)::timestamp at time zone 'UTC');
+  select * into v_old from ds_private.calendars c where c.name = register_calendar.name;
+  if v_old.name is null or (v_old.description, v_old.definition, v_old.kind, v_old.span)
+     is distinct from (definition->>'description', definition, definition->>'kind', v_span) then
+    insert into ds_private.calendars as c (name, description, definition, kind, span)
+    values (register_calendar.name, definition->>'description', definition, definition->>'kind', v_span)
+    on conflict on constraint calendars_pkey do update
+      set description = excluded.description, definition = excluded.definition,
+          kind = excluded.kind, span = excluded.span, registered_at = now();
+  end if;
+  -- sessions are compared too: a change of the expansion SQL re-expands unchanged files
+  v_sessions := array(select s from ds_private.expand_calendar(register_calendar.name, definition) s);
+  if v_sessions is distinct from array(select s from ds_private.calendar_sessions s
+                                       where s.calendar = register_calendar.name order by s.day) then
+    delete from ds_private.calendar_sessions s where s.calendar = register_calendar.name;
+    insert into ds_private.calendar_sessions select * from unnest(v_sessions);
+  end if;
+end;
+$$;
+comment on function ds.register_calendar(text, jsonb) is 'Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year. Idempotent: an unchanged definition writes nothing. Raises DS014 for an invalid definition.';

@@ -1,0 +1,40 @@
+-- Reading a dataset version as (ts, data jsonb), optionally building what is missing first.
+
+create or replace function ds_private.build_and_wait(dataset text, version text, start_at timestamptz, end_at timestamptz, timeout interval)
+returns void language plpgsql volatile as $$
+declare
+  v_build_id bigint;
+  v_state text;
+begin
+  -- ds.build through dblink commits at once, so the workers can see the tasks
+  select b.id into v_build_id from ds_private.dblink(ds_private.self_connstr(),
+    format('select ds.build(%L, %L, %L, %L)', dataset, version, start_at, end_at)) as b(id bigint);
+  v_state := ds.wait(v_build_id, timeout);
+  if v_state <> 'succeeded' then
+    raise exception 'build % of % % %', v_build_id, dataset, version, v_state using errcode = 'DS021',
+      detail = coalesce((select b.error from ds.builds b where b.id = v_build_id), 'no error recorded'),
+      hint = 'See select * from ds.builds where id = ' || v_build_id || '.';
+  end if;
+end;
+$$;
+comment on function ds_private.build_and_wait(text, text, timestamptz, timestamptz, interval) is 'Builds through an autonomous transaction (dblink) and waits; raises DS021 when the build does not succeed.';
+
+create or replace function ds.data(dataset text, version text, start_at timestamptz, end_at timestamptz,
+  build boolean default false, timeout interval default '5 minutes')
+returns table (ts timestamptz, data jsonb)
+language plpgsql volatile as $$
+declare
+  v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
+begin
+  perform ds_private.check_range(start_at, end_at);
+  if build then
+    perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
+  end if;
+  return query execute format(
+    'select t.ts, to_jsonb(t) - ''ts'' from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s',
+    v_version.table_name,
+    (select coalesce(string_agg(format(', t.%I', k), '' order by o), '') from unnest(v_version.key) with ordinality u(k, o)))
+  using start_at, end_at;
+end;
+$$;
+comment on function ds.data(text, text, timestamptz, timestamptz, boolean, interval) is 'The rows of a dataset version in [start_at, end_at] (inclusive) as (ts, data jsonb), ordered by ts and key. With build => true it first builds what is missing (through dblink, so it works from one statement) and waits up to timeout; DS021 when that build fails. Call it outside an explicit transaction when building.';

@@ -1,0 +1,57 @@
+-- The typed table of each dataset version in ds_data, and the view per dataset that shows
+-- its newest version. Identifiers only through format('%I'); column types come from the
+-- fixed list of ds_private.column_type.
+
+create or replace function ds_private.comment_version_table(version_id integer) returns void
+language plpgsql volatile as $$
+declare
+  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = version_id);
+begin
+  execute format('comment on table ds_data.%I is %L', v.table_name,
+    format('%s %s: %s Calendar %s, granularity %s, from %s.', v.name, v.version,
+      coalesce(rtrim(v.description, '.') || '.', 'no description.'), v.calendar, v.granularity,
+      to_char(v.start_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
+end;
+$$;
+comment on function ds_private.comment_version_table(integer) is 'Sets the comment of a version''s table from its description, calendar, granularity and start date.';
+
+create or replace function ds_private.create_version_table(version_id integer) returns void
+language plpgsql volatile as $$
+declare
+  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = version_id);
+  v_columns text;
+  v_key text;
+  v_field jsonb;
+begin
+  select string_agg(format('%I %s%s', f.field ->> 'name', ds_private.column_type(f.field ->> 'type'),
+                           case when (f.field ->> 'nullable')::boolean then '' else ' not null' end), ', ' order by f.ord)
+    into v_columns from jsonb_array_elements(v.schema) with ordinality f(field, ord);
+  select coalesce(string_agg(format(', %I', k.name), '' order by k.ord), '') into v_key from unnest(v.key) with ordinality k(name, ord);
+  execute format('create table ds_data.%I (ts timestamptz not null, %s, constraint %I primary key (ts%s))',
+    v.table_name, v_columns, v.table_name || '_pkey', v_key);
+  perform ds_private.comment_version_table(version_id);
+  execute format('comment on column ds_data.%I.ts is %L', v.table_name, 'The calendar point (timestamptz).');
+  for v_field in select f from jsonb_array_elements(v.schema) f loop
+    execute format('comment on column ds_data.%I.%I is %L', v.table_name, v_field ->> 'name',
+      format('%s field %s (%s%s).', v.name, v_field ->> 'name', v_field ->> 'type',
+             case when (v_field ->> 'nullable')::boolean then ', nullable' else '' end));
+  end loop;
+end;
+$$;
+comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns).';
+
+create or replace function ds_private.refresh_dataset_view(dataset_id integer) returns void
+language plpgsql volatile as $$
+declare
+  v_dataset ds_private.datasets := (select d from ds_private.datasets d where d.id = refresh_dataset_view.dataset_id);
+  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = ds_private.newest_version_id(refresh_dataset_view.dataset_id));
+begin
+  if ds_private.ds_data_relation_exists(v_dataset.view_name) then
+    execute format('drop view ds_data.%I', v_dataset.view_name);
+  end if;
+  execute format('create view ds_data.%I as select * from ds_data.%I', v_dataset.view_name, v.table_name);
+  execute format('comment on view ds_data.%I is %L', v_dataset.view_name,
+    format('The newest version of %s (now %s, the table ds_data.%s); re-created when a newer version registers.', v.name, v.version, v.table_name));
+end;
+$$;
+comment on function ds_private.refresh_dataset_view(integer) is 'Re-creates the view ds_data.<view_name> of a dataset on the table of its newest version.';

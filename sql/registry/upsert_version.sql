@@ -1,0 +1,76 @@
+-- Writing one resolved definition: a new version is inserted; a registered one is left
+-- alone when unchanged, updated in place when only its description, builder, chunk,
+-- max_attempts, env_vars or tags changed, and refused (DS011) when its definition changed.
+
+create or replace function ds_private.check_version_unchanged(current ds_private.dataset_versions, def jsonb) returns void
+language plpgsql volatile as $$
+declare
+  v_field text;
+begin
+  v_field := case
+    when current.schema <> def -> 'schema' then 'schema'
+    when to_jsonb(current.key) <> def -> 'key' then 'key'
+    when current.calendar <> def ->> 'calendar' then 'calendar'
+    when current.granularity <> def ->> 'granularity' then 'granularity'
+    when current.start_at <> (def ->> 'start_at')::timestamptz then 'start-date'
+  end;
+  if v_field is not null then
+    perform ds_private.raise_definition_error('DS011', format('the %s of a registered version changed', v_field),
+      current.name, current.version, v_field, 'a registered version''s schema, key, calendar, granularity, start date and dependencies are fixed',
+      format('Make a new version: copy builders/%s/%s to a new version folder and change it there.', current.name, current.version));
+  end if;
+end;
+$$;
+comment on function ds_private.check_version_unchanged(ds_private.dataset_versions, jsonb) is 'Raises DS011 when a resolved definition changes the schema, key, calendar, granularity or start date of a registered version.';
+
+create or replace function ds_private.upsert_dataset_version(def jsonb, out status text, out version_id integer, out dataset_id integer, out new_dataset boolean)
+language plpgsql volatile as $$
+declare
+  v_current ds_private.dataset_versions;
+  v_other text;
+begin
+  select d.id into dataset_id from ds_private.datasets d where d.name = def ->> 'name';
+  new_dataset := dataset_id is null;
+  if new_dataset then
+    select d.name into v_other from ds_private.datasets d where d.view_name = def ->> 'view_name';
+    if v_other is not null then
+      perform ds_private.raise_definition_error('DS014', format('dataset name %L collides with %L', def ->> 'name', v_other),
+        def ->> 'name', def ->> 'version', 'name', format('both would show as the view ds_data.%s', def ->> 'view_name'), 'Rename one of them.');
+    end if;
+    insert into ds_private.datasets (name, view_name) values (def ->> 'name', def ->> 'view_name') returning id into dataset_id;
+  end if;
+
+  select * into v_current from ds_private.dataset_versions v where v.name = def ->> 'name' and v.version = def ->> 'version';
+  if v_current.id is not null then
+    perform ds_private.check_version_unchanged(v_current, def);
+    version_id := v_current.id;
+    update ds_private.dataset_versions v
+    set description = def ->> 'description', builder = def ->> 'builder', chunk = (def ->> 'chunk')::integer,
+        max_attempts = (def ->> 'max_attempts')::integer, env_vars = (def ->> 'env_vars')::boolean, tags = def -> 'tags',
+        updated_at = now()
+    where v.id = v_current.id
+      and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags) is distinct from
+          (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
+           (def ->> 'env_vars')::boolean, def -> 'tags');
+    status := case when found then 'updated' else 'unchanged' end;
+    return;
+  end if;
+
+  select v.name || ' ' || v.version into v_other from ds_private.dataset_versions v where v.table_name = def ->> 'table_name';
+  if v_other is not null then
+    perform ds_private.raise_definition_error('DS014', format('table name %s is taken', def ->> 'table_name'),
+      def ->> 'name', def ->> 'version', 'version', format('%s already has the table ds_data.%s', v_other, def ->> 'table_name'),
+      'Use a version that differs after replacing . and - by _.');
+  end if;
+  insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
+    calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name)
+  values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
+    (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
+    def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
+    array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
+    (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name')
+  returning id into version_id;
+  status := 'registered';
+end;
+$$;
+comment on function ds_private.upsert_dataset_version(jsonb) is 'Registers one resolved definition: inserts a new version (and its dataset), updates the mutable fields of a registered one, or leaves it unchanged; raises DS011 or DS014.';

@@ -1,0 +1,39 @@
+-- ds.builds: every build with its state derived from its tasks, so it is never stale.
+
+create or replace view ds.builds as
+select b.id, v.name as dataset, v.version, b.start_at, b.end_at,
+  case
+    when b.cancelled_at is not null then 'cancelled'
+    when s.failed > 0 then 'failed'
+    when s.total = s.succeeded then 'succeeded'
+    when s.running > 0 or s.succeeded > 0 then 'running'
+    else 'queued'
+  end as state,
+  case when s.total_points = 0 then 1.0 else round(s.done_points::numeric / s.total_points, 4) end as progress,
+  s.total as tasks, s.succeeded as tasks_succeeded, s.failed as tasks_failed,
+  s.total_points as points, s.done_points as points_built, s.rows_written,
+  s.error,
+  b.created_at,
+  s.started_at,
+  case when b.cancelled_at is not null then b.cancelled_at
+       when s.failed > 0 or s.total = s.succeeded then coalesce(s.finished_at, b.created_at) end as finished_at
+from ds_private.builds b
+join ds_private.dataset_versions v on v.id = b.dataset_version_id
+cross join lateral (
+  select count(t.id)::integer as total,
+         count(t.id) filter (where t.state = 'succeeded')::integer as succeeded,
+         count(t.id) filter (where t.state in ('failed', 'cancelled'))::integer as failed,
+         count(t.id) filter (where t.state = 'running')::integer as running,
+         coalesce(sum(t.point_count), 0)::bigint as total_points,
+         coalesce(sum(t.point_count) filter (where t.state = 'succeeded'), 0)::bigint as done_points,
+         coalesce(sum(t.rows_written), 0)::bigint as rows_written,
+         min(t.started_at) as started_at, max(t.finished_at) as finished_at,
+         (array_agg(t.error order by t.state <> 'failed', t.finished_at) filter (where t.state in ('failed', 'cancelled')))[1] as error
+  from ds_private.build_tasks bt join ds_private.tasks t on t.id = bt.task_id
+  where bt.build_id = b.id
+) s;
+comment on view ds.builds is 'Every build: requested dataset and range, state (queued, running, succeeded, failed, cancelled), progress from 0 to 1 and the first error. Derived from the build''s tasks, including in-flight tasks of other builds it waits for.';
+comment on column ds.builds.state is 'queued, running, succeeded, failed or cancelled.';
+comment on column ds.builds.progress is 'Share of the points of its tasks that are built, 0 to 1.';
+comment on column ds.builds.error is 'The first failure: dataset, version, timestamp and message.';
+comment on column ds.builds.points is 'Calendar points of the tasks this build created or waits for, across its dependency closure.';

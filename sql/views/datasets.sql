@@ -1,0 +1,37 @@
+-- The catalog of registered dataset versions.
+
+create or replace view ds.datasets as
+select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, v.schema, v.key, v.tags,
+       format('ds_data.%I', v.table_name) as table_name,
+       format('ds_data.%I', d.view_name) as view_name,
+       coalesce((select jsonb_agg(jsonb_build_object('name', t.name, 'version', t.version,
+                                                     'lookback', coalesce(to_jsonb(e.lookback_points), to_jsonb(e.lookback)))
+                                  order by t.name)
+                 from ds_private.dependencies e join ds_private.dataset_versions t on t.id = e.depends_on_id
+                 where e.dataset_version_id = v.id), '[]') as dependencies,
+       v.builder, v.chunk, v.max_attempts, v.env_vars,
+       v.id = ds_private.newest_version_id(v.dataset_id) as is_newest,
+       v.registered_at, v.updated_at
+from ds_private.dataset_versions v
+join ds_private.datasets d on d.id = v.dataset_id;
+
+comment on view ds.datasets is 'The catalog: one row per registered dataset version, from builders/<name>/<version>/config.toml.';
+comment on column ds.datasets.name is 'Dataset name (the folder builders/<name>).';
+comment on column ds.datasets.version is 'Semantic version (the folder builders/<name>/<version>).';
+comment on column ds.datasets.description is 'What the dataset holds, from config.toml.';
+comment on column ds.datasets.calendar is 'Trading calendar whose points the dataset has (see calendars/).';
+comment on column ds.datasets.granularity is 'Spacing of the points, for example 1m or 1d.';
+comment on column ds.datasets.start_at is 'First timestamp the dataset can have (start-date).';
+comment on column ds.datasets.schema is 'Fields besides ts, in order: [{"name", "type", "nullable"}].';
+comment on column ds.datasets.key is 'Columns that tell several rows of one timestamp apart; the primary key is (ts, key...).';
+comment on column ds.datasets.tags is 'Free-form tags from config.toml.';
+comment on column ds.datasets.table_name is 'The typed table of this version, schema-qualified.';
+comment on column ds.datasets.view_name is 'The view on the newest version of the dataset, schema-qualified.';
+comment on column ds.datasets.dependencies is 'Datasets this version reads: [{"name", "version", "lookback"}]; lookback is null, a window like "5d" or a number of points.';
+comment on column ds.datasets.builder is 'Builder file in the version folder, for example builder.ts.';
+comment on column ds.datasets.chunk is 'Calendar points per job.';
+comment on column ds.datasets.max_attempts is 'Tries before a builder failure is final.';
+comment on column ds.datasets.env_vars is 'Whether the builder gets the variables of <version folder>/.env in its context.';
+comment on column ds.datasets.is_newest is 'True for the newest version of the dataset in semver order, the one its view shows.';
+comment on column ds.datasets.registered_at is 'When this version was first registered.';
+comment on column ds.datasets.updated_at is 'When its description, builder, chunk, max_attempts, env_vars or tags last changed.';

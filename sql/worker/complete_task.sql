@@ -1,0 +1,54 @@
+-- The end of a chunk's transaction: coverage, the task's state and the release of
+-- dependents commit together with the rows the worker copied in.
+
+create or replace function ds.clear_task_rows(task_id bigint) returns bigint
+language plpgsql volatile as $$
+declare
+  v_table text;
+  v_points tstzmultirange;
+  v_count bigint;
+begin
+  select v.table_name, t.points into v_table, v_points
+  from ds_private.tasks t join ds_private.dataset_versions v on v.id = t.dataset_version_id
+  where t.id = clear_task_rows.task_id;
+  execute format('delete from ds_data.%I where ts >= $1 and ts < $2 and ts <@ $3', v_table)
+    using lower(v_points), upper(v_points), v_points;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+comment on function ds.clear_task_rows(bigint) is '@behavior -*
+Worker API: deletes rows left at a task''s points (stale rows after an invalidation) before it writes its own.';
+
+create or replace function ds.complete_task(task_id bigint, rows_written bigint) returns void
+language plpgsql volatile as $$
+declare
+  v_task ds_private.tasks;
+  v_ready bigint[];
+begin
+  select * into v_task from ds_private.tasks t where t.id = complete_task.task_id for update;
+  if v_task.state is distinct from 'running' then
+    raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
+      using errcode = 'DS018', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
+  end if;
+  perform ds_private.lock_dataset(v_task.dataset_version_id);
+  update ds_private.dataset_versions set coverage = coverage + v_task.covers where id = v_task.dataset_version_id;
+  update ds_private.tasks t set state = 'succeeded', finished_at = now(), rows_written = complete_task.rows_written, error = null
+  where t.id = complete_task.task_id;
+  with released as (
+    update ds_private.tasks t set pending = t.pending - 1
+    from ds_private.task_edges e
+    where e.depends_on = complete_task.task_id and t.id = e.task_id and t.state = 'waiting'
+    returning t.id, t.pending
+  )
+  select array_agg(id) into v_ready from released where pending = 0;
+  perform ds_private.enqueue_tasks(v_ready);
+  perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'succeeded',
+    'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = complete_task.task_id))::text);
+  perform pg_notify('ds_data', json_build_object('dataset', v.name, 'version', v.version, 'rows', rows_written,
+    'first', lower(v_task.points), 'last', upper(v_task.points) - v.step)::text)
+  from ds_private.dataset_versions v where v.id = v_task.dataset_version_id;
+end;
+$$;
+comment on function ds.complete_task(bigint, bigint) is '@behavior -*
+Worker API: in the chunk''s transaction, adds the task''s points to coverage, marks it succeeded and enqueues dependents that became ready.';

@@ -1,0 +1,54 @@
+-- What the worker asks for when it picks up a job: the task's points and, per dependency,
+-- the calendar points its chunk reads (entries), so it can fetch rows in one query each.
+
+create or replace function ds.start_task(task_id bigint, worker_id uuid, job_worker text) returns jsonb
+language plpgsql volatile as $$
+declare
+  v_task ds_private.tasks;
+  v_version ds_private.dataset_versions;
+begin
+  update ds_private.tasks t
+  set state = 'running', attempts = t.attempts + 1, started_at = coalesce(t.started_at, now()),
+      worker_id = start_task.worker_id, job_worker = start_task.job_worker
+  where t.id = start_task.task_id and t.state in ('queued', 'running')
+  returning * into v_task;
+  if not found then
+    return null;  -- cancelled, failed or already done: nothing to run
+  end if;
+  select * into v_version from ds_private.dataset_versions where id = v_task.dataset_version_id;
+  perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'started',
+    'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = start_task.task_id))::text);
+  return jsonb_build_object(
+    'task', v_task.id,
+    'attempt', v_task.attempts,
+    'dataset', v_version.name,
+    'version', v_version.version,
+    'table', v_version.table_name,
+    'builder', v_version.builder,
+    'step_ms', extract(epoch from v_version.step) * 1000,
+    'schema', v_version.schema,
+    'key', to_jsonb(v_version.key),
+    'env_vars', v_version.env_vars,
+    'max_attempts', v_version.max_attempts,
+    'points', (select jsonb_agg(p order by p) from ds_private.slot_points(v_task.points, v_version.step) p),
+    'dependencies', coalesce((
+      select jsonb_agg(jsonb_build_object(
+        'name', dv.name, 'version', dv.version, 'table', dv.table_name,
+        'lookback_ms', case when d.lookback is not null and d.lookback_points is null
+                            then extract(epoch from ds_private.lookback_span(d.lookback)) * 1000 end,
+        'lookback_points', d.lookback_points,
+        'entries', (select coalesce(jsonb_agg(p order by p), '[]')
+                    from ds_private.slot_points(ds_private.version_slots(dv.id, ds_private.dependency_window(v_task.points, d)), dv.step) p)
+      ) order by dv.name)
+      from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
+      where d.dataset_version_id = v_version.id), '[]'));
+end;
+$$;
+comment on function ds.start_task(bigint, uuid, text) is '@behavior -*
+Worker API: marks a task running and returns what its chunk needs (points, dependency entries); null when there is nothing to run.';
+
+create or replace function ds_private.slot_points(slots tstzmultirange, step interval) returns setof timestamptz
+language sql immutable strict as $$
+  select generate_series(lower(r), upper(r) - step, step) from unnest(slots) r
+$$;
+comment on function ds_private.slot_points(tstzmultirange, interval) is 'The points of a slot multirange: the lower bound of every slot [p, p + step).';

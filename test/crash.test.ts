@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../db/project-root.ts";
+import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
+
+const db = useWorkerDatabase("crash", { worker: false });
+const children: ChildProcess[] = [];
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, [join(projectRoot(), "cli", "main.ts"), "worker", "--database-url", db.url, "--builders", fixtureBuilders, "--concurrency", "1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("a worker killed with SIGKILL in the middle of a chunk", () => {
+  it("leaves nothing partial, and a restarted worker finishes the build", async () => {
+    const { id } = await db.one<{ id: number }>("select ds.build('t-slow', '0.1.0', '2024-01-01', '2024-09-30T23:59:00Z') as id");
+    const total = 274 * 1440;
+    const first = startWorkerProcess();
+    await until("a COPY into the table", async () =>
+      (await db.q("select 1 from pg_stat_activity where state = 'active' and query ilike 'copy ds_data.\"t_slow_v0_1_0\"%'")).length > 0, 120_000);
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("exit", r));
+
+    // every committed chunk is whole, nothing else is there
+    const committed = await until("the killed COPY to roll back", async () => {
+      const idle = (await db.q("select 1 from pg_stat_activity where query ilike 'copy ds_data.%' and state = 'active'")).length === 0;
+      return idle && db.one<{ rows: number; points: number; running: number }>(
+        `select (select count(*)::int from ds_data.t_slow_v0_1_0) rows,
+                coalesce(sum(point_count) filter (where state = 'succeeded'), 0)::int points,
+                count(*) filter (where state = 'running')::int running
+         from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id where bt.build_id = ${id}`);
+    });
+    expect(committed.rows).toBe(committed.points);
+    expect(committed.rows).toBeLessThan(total);
+    expect(committed.running).toBe(1); // the killed one, until a worker recovers it
+
+    const second = startWorkerProcess();
+    const state = await db.one<{ s: string }>("select ds.wait($1, '120 seconds') as s", [id]);
+    expect(state.s).toBe("succeeded");
+    const after = await db.one<{ n: number; distinct_ts: number }>("select count(*)::int n, count(distinct ts)::int distinct_ts from ds_data.t_slow_v0_1_0");
+    expect(after).toEqual({ n: total, distinct_ts: total });
+    second.kill("SIGTERM");
+    await new Promise((r) => second.once("exit", r));
+    expect(second.exitCode).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,72 @@
+/**
+ * A chunk's dependency data: one query per dependency for the whole chunk and its
+ * lookback, grouped into entries { ts, rows } on the dependency's calendar points, then
+ * sliced per point with the window rule of sql/build/dependency_window.sql:
+ * [T, T + step) without lookback, [T - span, T + step) for a wall-clock lookback, the N
+ * most recent entries before T + step for a counted one.
+ */
+import type pg from "pg";
+import type { Row } from "./validate-rows.ts";
+
+export interface Entry {
+  ts: Date;
+  rows: Row[];
+}
+
+export interface DependencySpec {
+  name: string;
+  version: string;
+  table: string;
+  lookback_ms: number | null;
+  lookback_points: number | null;
+  entries: string[];
+}
+
+export interface LoadedDependency {
+  spec: DependencySpec;
+  entries: Entry[];
+  times: number[];
+}
+
+export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: DependencySpec): Promise<LoadedDependency> {
+  const entries: Entry[] = spec.entries.map((t) => ({ ts: new Date(t), rows: [] }));
+  const times = entries.map((e) => e.ts.getTime());
+  if (entries.length > 0) {
+    const { rows } = await client.query({
+      text: `select * from ds_data."${spec.table}" where ts >= $1 and ts <= $2 order by ts`,
+      values: [entries[0]!.ts, entries[entries.length - 1]!.ts],
+    });
+    let i = 0;
+    for (const row of rows as Row[]) {
+      const t = (row.ts as Date).getTime();
+      while (i < times.length && times[i]! < t) i++;
+      if (i === times.length) break;
+      if (times[i] !== t) continue; // a row at a point that is not an entry (outside the calendar)
+      const { ts: _ts, ...fields } = row;
+      entries[i]!.rows.push(fields);
+    }
+  }
+  return { spec, entries, times };
+}
+
+/** First index with times[i] >= t. */
+function lowerBound(times: number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The entries point `t` (ms) of a dataset with step `stepMs` reads from a dependency. */
+export function windowFor(dep: LoadedDependency, t: number, stepMs: number): Entry[] {
+  const end = lowerBound(dep.times, t + stepMs);
+  if (dep.spec.lookback_points != null) {
+    return dep.entries.slice(Math.max(0, end - dep.spec.lookback_points), end);
+  }
+  const start = lowerBound(dep.times, t - (dep.spec.lookback_ms ?? 0));
+  return dep.entries.slice(start, end);
+}
