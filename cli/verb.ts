@@ -42,9 +42,9 @@ export function parseTimestamp(name: string, text: string): string {
 
 export function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
+    // the handlers stay installed: a second Ctrl-C must not kill a chunk mid-commit
     const on = (sig: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
+      if (process.env.DS_DEBUG) console.error(`received ${sig}`);
       resolve(sig);
     };
     const onInt = () => on("SIGINT");

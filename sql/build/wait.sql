@@ -38,7 +38,7 @@ begin
       detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
   end if;
   -- cancel its tasks that have not started, unless another live build waits for them
-  update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', build_id)
+  update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', cancel.build_id)
   from ds_private.build_tasks bt
   where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued')
     and not exists (select from ds_private.build_tasks o join ds_private.builds ob on ob.id = o.build_id

@@ -4,7 +4,7 @@
 -- month); {easter-offset} days from Easter Sunday. Then offset days are added.
 
 create or replace function ds_private.calendar_rule_date(rule jsonb, year integer) returns date
-language plpgsql immutable strict parallel safe as $$
+language plpgsql immutable strict parallel safe cost 10 as $$
 declare
   v_month integer := (rule->>'month')::integer;
   v_day integer := (rule->>'day')::integer;

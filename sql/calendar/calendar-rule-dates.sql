@@ -5,9 +5,10 @@ returns table (day date, name text)
 language sql immutable parallel safe as $$
   with nominal as (
     -- rules with a date form, for every year (one either side: observance may cross a new year)
-    select r.rule, ds_private.calendar_rule_date(r.rule, y) as nominal_day
+    select r.rule, d.nominal_day
     from jsonb_array_elements(coalesce(rules, '[]')) as r (rule)
     cross join generate_series(first_year - 1, last_year + 1) as y
+    cross join lateral (select ds_private.calendar_rule_date(r.rule, y) as nominal_day offset 0) as d
     where not r.rule ? 'dates'
     union all
     -- ad hoc days

@@ -5,14 +5,13 @@ language plpgsql stable strict parallel safe as $$
 declare
   v_calendar ds_private.calendars := ds_private.find_calendar(calendar);
 begin
-  if v_calendar.kind = 'always-open' then
-    return v_calendar.span @> ts;
-  end if;
-  return exists (
-    select from ds_private.calendar_sessions s
-    where s.calendar = v_calendar.name
-      and s.day between (ts at time zone 'UTC')::date - 1 and (ts at time zone 'UTC')::date + 1
-      and s.open_at <= ts and ts < s.close_at);
+  -- runs are disjoint and sorted: only the first one ending after ts can hold it
+  return coalesce((
+    select r.lower_at <= ts
+    from ds_private.calendar_runs r
+    where r.calendar = v_calendar.name and r.grain = 'session' and r.upper_at > ts
+    order by r.upper_at
+    limit 1), false);
 end;
 $$;
 comment on function ds.is_open(text, timestamptz) is 'Whether the calendar is open at ts: for a daily calendar, whether the UTC date of ts is a session date; for an intraday one, whether ts is inside a session [open, close); for always-open, true (within the calendar''s years, 1970 to 2100 by default). Raises DS004 for an unknown calendar.';
@@ -22,17 +21,11 @@ language plpgsql stable strict parallel safe as $$
 declare
   v_calendar ds_private.calendars := ds_private.find_calendar(calendar);
 begin
-  if v_calendar.kind = 'always-open' then
-    return case when ts < upper(v_calendar.span) then greatest(ts, lower(v_calendar.span)) end;
-  end if;
-  -- sessions are ordered by day and their closes rise with it: the first one closing after ts
   return (
-    select greatest(s.open_at, ts)
-    from ds_private.calendar_sessions s
-    where s.calendar = v_calendar.name
-      and s.day >= (greatest(ts, lower(v_calendar.span)) at time zone 'UTC')::date - 1
-      and s.close_at > ts
-    order by s.day
+    select greatest(r.lower_at, ts)
+    from ds_private.calendar_runs r
+    where r.calendar = v_calendar.name and r.grain = 'session' and r.upper_at > ts
+    order by r.upper_at
     limit 1);
 end;
 $$;

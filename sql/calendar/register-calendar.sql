@@ -1,7 +1,9 @@
 -- Registering a calendar: store its definition and expand its rules into sessions.
 
 create or replace function ds.register_calendar(name text, definition jsonb) returns void
-language plpgsql volatile as $$
+language plpgsql volatile
+-- JIT compiling the expansion queries costs far more than running them
+set jit = off as $$
 declare
   v_first integer := coalesce((definition->>'first-year')::integer, 1970);
   v_last integer := coalesce((definition->>'last-year')::integer, 2100);
@@ -30,6 +32,7 @@ begin
     delete from ds_private.calendar_sessions s where s.calendar = register_calendar.name;
     insert into ds_private.calendar_sessions select * from unnest(v_sessions);
   end if;
+  perform ds_private.refresh_calendar_runs(register_calendar.name);
 end;
 $$;
 comment on function ds.register_calendar(text, jsonb) is 'Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year. Idempotent: an unchanged definition writes nothing. Raises DS014 for an invalid definition.';

@@ -4,9 +4,9 @@ create or replace view ds.builds as
 select b.id, v.name as dataset, v.version, b.start_at, b.end_at,
   case
     when b.cancelled_at is not null then 'cancelled'
-    when s.failed > 0 then 'failed'
+    when s.failed > 0 and s.active = 0 then 'failed'
     when s.total = s.succeeded then 'succeeded'
-    when s.running > 0 or s.succeeded > 0 then 'running'
+    when s.running > 0 or s.succeeded > 0 or s.failed > 0 then 'running'
     else 'queued'
   end as state,
   case when s.total_points = 0 then 1.0 else round(s.done_points::numeric / s.total_points, 4) end as progress,
@@ -16,7 +16,7 @@ select b.id, v.name as dataset, v.version, b.start_at, b.end_at,
   b.created_at,
   s.started_at,
   case when b.cancelled_at is not null then b.cancelled_at
-       when s.failed > 0 or s.total = s.succeeded then coalesce(s.finished_at, b.created_at) end as finished_at
+       when s.active = 0 then coalesce(s.finished_at, b.created_at) end as finished_at
 from ds_private.builds b
 join ds_private.dataset_versions v on v.id = b.dataset_version_id
 cross join lateral (
@@ -24,6 +24,7 @@ cross join lateral (
          count(t.id) filter (where t.state = 'succeeded')::integer as succeeded,
          count(t.id) filter (where t.state in ('failed', 'cancelled'))::integer as failed,
          count(t.id) filter (where t.state = 'running')::integer as running,
+         count(t.id) filter (where t.state in ('waiting', 'queued', 'running'))::integer as active,
          coalesce(sum(t.point_count), 0)::bigint as total_points,
          coalesce(sum(t.point_count) filter (where t.state = 'succeeded'), 0)::bigint as done_points,
          coalesce(sum(t.rows_written), 0)::bigint as rows_written,
@@ -32,7 +33,7 @@ cross join lateral (
   from ds_private.build_tasks bt join ds_private.tasks t on t.id = bt.task_id
   where bt.build_id = b.id
 ) s;
-comment on view ds.builds is 'Every build: requested dataset and range, state (queued, running, succeeded, failed, cancelled), progress from 0 to 1 and the first error. Derived from the build''s tasks, including in-flight tasks of other builds it waits for.';
+comment on view ds.builds is 'Every build: requested dataset and range, state (queued, running, succeeded, failed, cancelled), progress from 0 to 1 and the first error. Derived from the build''s tasks, including in-flight tasks of other builds it waits for. A build with a failed chunk stays running until its independent chunks have finished, then is failed.';
 comment on column ds.builds.state is 'queued, running, succeeded, failed or cancelled.';
 comment on column ds.builds.progress is 'Share of the points of its tasks that are built, 0 to 1.';
 comment on column ds.builds.error is 'The first failure: dataset, version, timestamp and message.';

@@ -26,12 +26,13 @@ declare
   v_task ds_private.tasks;
   v_ready bigint[];
 begin
-  select * into v_task from ds_private.tasks t where t.id = complete_task.task_id for update;
+  -- the dataset lock first, then the row (planners hold the lock and reference task rows)
+  perform ds_private.lock_dataset(t.dataset_version_id) from ds_private.tasks t where t.id = complete_task.task_id;
+  select * into v_task from ds_private.tasks t where t.id = complete_task.task_id for no key update;
   if v_task.state is distinct from 'running' then
     raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
       using errcode = 'DS018', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
   end if;
-  perform ds_private.lock_dataset(v_task.dataset_version_id);
   update ds_private.dataset_versions set coverage = coverage + v_task.covers where id = v_task.dataset_version_id;
   update ds_private.tasks t set state = 'succeeded', finished_at = now(), rows_written = complete_task.rows_written, error = null
   where t.id = complete_task.task_id;

@@ -1,0 +1,7 @@
+/** mock-multi-close: the close of each mock-multi-ohlc row at the same point. */
+import type { Dependencies } from "../../builder-types.ts";
+import type { CloseRow } from "../../mock-prices.ts";
+
+export function build(dependencies: Dependencies<{ "mock-multi-ohlc": CloseRow }>): CloseRow[] {
+  return dependencies["mock-multi-ohlc"].flatMap((entry) => entry.rows.map(({ ticker, close }) => ({ ticker, close })));
+}

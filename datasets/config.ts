@@ -1,0 +1,170 @@
+/**
+ * `builders/<name>/<version>/config.toml`: parsed with smol-toml, shape-checked with zod,
+ * normalized into the JSON definition that `ds.register_datasets` takes. Node checks the
+ * file (TOML syntax, field shapes, unknown fields, name and version against the folders,
+ * the builder file); SQL checks the meaning (semver, calendar, types, names, graph).
+ * Every error is a DsError DS019 whose message names the file and the field.
+ *
+ * @example
+ * const def = loadDatasetConfig("builders/mock-ohlc/0.1.0/config.toml");
+ * // { name: "mock-ohlc", version: "0.1.0", calendar: "everyday", granularity: "1d", ... }
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { parse, TomlDate, TomlError } from "smol-toml";
+import * as z from "zod";
+import { DsError } from "../db/errors.ts";
+
+/** One schema field, in declaration order. */
+export interface FieldDefinition {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
+/** A dependency; lookback "5d" is a wall-clock window, 5 the 5 most recent points. */
+export interface DependencyDefinition {
+  name: string;
+  version: string;
+  lookback: string | number | null;
+}
+
+/** The normalized definition sent to `ds.register_datasets`. */
+export interface DatasetDefinition {
+  name: string;
+  version: string;
+  description: string | null;
+  builder: string;
+  calendar: string;
+  granularity: string;
+  start_date: string;
+  schema: FieldDefinition[];
+  key: string[];
+  chunk: number | null;
+  max_attempts: number | null;
+  env_vars: boolean;
+  tags: Record<string, unknown>;
+  dependencies: DependencyDefinition[];
+}
+
+const fieldSpec = z.union([z.string(), z.strictObject({ type: z.string(), nullable: z.boolean().optional() })]);
+const dependencySpec = z.union([
+  z.string(),
+  z.strictObject({ version: z.string(), lookback: z.union([z.string(), z.number()]).optional() }),
+]);
+const configSpec = z.strictObject({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string().optional(),
+  builder: z.string().default("builder.ts"),
+  calendar: z.string(),
+  granularity: z.string(),
+  "start-date": z.union([z.date(), z.string()]),
+  schema: z.record(z.string(), fieldSpec),
+  key: z.array(z.string()).default([]),
+  dependencies: z.record(z.string(), dependencySpec).default({}),
+  "env-vars": z.boolean().default(false),
+  chunk: z.number().int().positive().optional(),
+  "max-attempts": z.number().int().positive().optional(),
+  tags: z.record(z.string(), z.json()).default({}),
+});
+
+function configError(file: string, field: string | null, message: string, hint?: string): DsError {
+  return new DsError("DS019", `${file}: ${field ? `field "${field}": ` : ""}${message}`, {
+    detail: field ? `file ${file}, field ${field}` : `file ${file}`,
+    hint: hint ?? "Fix config.toml; see the README for its fields.",
+  });
+}
+
+function issueMessage(file: string, issue: z.core.$ZodIssue): DsError {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const field = [path, issue.keys[0]].filter(Boolean).join(".");
+    return configError(file, field, `unknown field "${field}"`, "Remove it or check its spelling.");
+  }
+  return configError(file, path || null, issue.message);
+}
+
+/** "2020-01-01", a TOML date or date-time → ISO string in UTC (local times are UTC). */
+function startDate(file: string, value: Date | string): string {
+  const date = typeof value === "string" ? new TomlDate(value.trim()) : value;
+  const isTimeOnly = date instanceof TomlDate && date.isTime();
+  if (Number.isNaN(date.getTime()) || isTimeOnly) {
+    throw configError(file, "start-date", `invalid date ${JSON.stringify(String(value))}`, "Write for example start-date = 2020-01-01.");
+  }
+  return new Date(date.getTime()).toISOString();
+}
+
+function schemaField(name: string, spec: z.infer<typeof fieldSpec>): FieldDefinition {
+  const raw = typeof spec === "string" ? spec : spec.type;
+  const optional = raw.endsWith("?");
+  const nullable = optional || (typeof spec === "object" && spec.nullable === true);
+  return { name, type: optional ? raw.slice(0, -1) : raw, nullable };
+}
+
+function dependency(name: string, spec: z.infer<typeof dependencySpec>): DependencyDefinition {
+  if (typeof spec === "string") return { name, version: spec, lookback: null };
+  return { name, version: spec.version, lookback: spec.lookback ?? null };
+}
+
+/** Parse the text of one config.toml (file is only used in error messages). */
+export function parseDatasetConfig(text: string, file: string): DatasetDefinition {
+  let toml: unknown;
+  try {
+    toml = parse(text);
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    const where = `${file}:${err.line}:${err.column}`;
+    throw new DsError("DS019", `${where}: invalid TOML: ${err.message.split("\n")[0]}`, {
+      detail: `file ${file}, line ${err.line}, column ${err.column}`,
+      hint: "Fix the TOML syntax.",
+    });
+  }
+  const result = configSpec.safeParse(toml);
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => issueMessage(file, issue));
+    if (errors.length === 1) throw errors[0]!;
+    throw new DsError("DS019", errors.map((e) => e.message).join("; "), { detail: `file ${file}`, hint: errors[0]!.hint });
+  }
+  const c = result.data;
+  return {
+    name: c.name,
+    version: c.version,
+    description: c.description ?? null,
+    builder: c.builder,
+    calendar: c.calendar,
+    granularity: c.granularity,
+    start_date: startDate(file, c["start-date"]),
+    schema: Object.entries(c.schema).map(([name, spec]) => schemaField(name, spec)),
+    key: c.key,
+    chunk: c.chunk ?? null,
+    max_attempts: c["max-attempts"] ?? null,
+    env_vars: c["env-vars"],
+    tags: c.tags as Record<string, unknown>,
+    dependencies: Object.entries(c.dependencies).map(([name, spec]) => dependency(name, spec)),
+  };
+}
+
+/**
+ * Read and parse `<dir>/<name>/<version>/config.toml`, checking that name and version match
+ * the folders and that the builder file exists.
+ */
+export function loadDatasetConfig(file: string): DatasetDefinition {
+  const def = parseDatasetConfig(readFileSync(file, "utf8"), file);
+  const versionDir = dirname(file);
+  const folderVersion = basename(versionDir);
+  const folderName = basename(dirname(versionDir));
+  if (def.name !== folderName) {
+    throw configError(file, "name", `name "${def.name}" does not match the folder "${folderName}"`,
+      "The folder builders/<name>/<version> and the fields name and version must agree.");
+  }
+  if (def.version !== folderVersion) {
+    throw configError(file, "version", `version "${def.version}" does not match the folder "${folderVersion}"`,
+      "The folder builders/<name>/<version> and the fields name and version must agree.");
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(def.builder) || !existsSync(join(versionDir, def.builder))) {
+    throw configError(file, "builder", `builder file "${def.builder}" not found in ${versionDir}`,
+      "Add builder.ts next to config.toml, or set builder to the file that exports build().");
+  }
+  return def;
+}
