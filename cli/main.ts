@@ -8,7 +8,7 @@ import { verbs } from "./verbs.ts";
 const usage = `usage: ds <verb> [options]
 
 verbs:
-${Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(9)}${v.summary}`).join("\n")}
+${Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(11)}${v.summary}`).join("\n")}
 
 options for every verb:
   --database-url URL  database to use (default $DATABASE_URL, else the embedded PostgreSQL in ./.datastream)

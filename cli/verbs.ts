@@ -1,9 +1,13 @@
 /** Every verb of the `ds` command. */
 import { build } from "./commands/build.ts";
+import { calendars } from "./commands/calendars.ts";
+import { data } from "./commands/data.ts";
+import { remove } from "./commands/delete.ts";
 import { migrate } from "./commands/migrate.ts";
+import { status } from "./commands/status.ts";
 import { sync } from "./commands/sync.ts";
 import { up } from "./commands/up.ts";
 import { worker } from "./commands/worker.ts";
 import type { Verb } from "./verb.ts";
 
-export const verbs: Record<string, Verb> = { up, migrate, sync, worker, build };
+export const verbs: Record<string, Verb> = { up, migrate, sync, worker, build, data, delete: remove, status, calendars };

@@ -22,6 +22,15 @@ export default async function setup(project: TestProject) {
   let embedded: EmbeddedDatabase | undefined;
   let dir: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
+  let stopContainer: (() => Promise<unknown>) | undefined;
+  if (!adminUrl && process.env.DS_TEST_DOCKER) {
+    // opt-in path for machines with Docker: a throwaway postgres:<DS_TEST_DOCKER> container
+    const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+    const image = process.env.DS_TEST_DOCKER === "1" ? "postgres:18" : `postgres:${process.env.DS_TEST_DOCKER}`;
+    const container = await new PostgreSqlContainer(image).start();
+    adminUrl = container.getConnectionUri();
+    stopContainer = () => container.stop();
+  }
   if (!adminUrl) {
     dir = mkdtempSync(join(tmpdir(), "ds-test-"));
     embedded = await startEmbedded({
@@ -49,6 +58,7 @@ export default async function setup(project: TestProject) {
     }
     await admin.end();
     await embedded?.stop();
+    await stopContainer?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
 }

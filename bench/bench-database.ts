@@ -1,0 +1,97 @@
+/**
+ * The throwaway database of a benchmark run: a scratch database created (and dropped
+ * afterwards) on the server of DATABASE_URL, or else an embedded PostgreSQL 18 in a
+ * temporary directory with durability off (fsync, synchronous_commit, full_page_writes),
+ * removed afterwards. Either way it is migrated, its calendars loaded and the bench
+ * datasets of bench/builders registered.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { syncCalendars } from "../datasets/sync-calendars.ts";
+import { syncDatasets } from "../datasets/sync.ts";
+import { startEmbedded } from "../db/embedded.ts";
+import { migrate } from "../db/migrate.ts";
+import { createPool } from "../db/pool.ts";
+import { projectRoot } from "../db/project-root.ts";
+
+export const benchBuilders = join(projectRoot(), "bench", "builders");
+
+export interface BenchDatabase {
+  url: string;
+  pool: pg.Pool;
+  /** What the figures were measured on, e.g. "embedded PostgreSQL 18.4 (fsync=off, ...)". */
+  server: string;
+  serverVersion: string;
+  close(): Promise<void>;
+}
+
+const THROWAWAY_SETTINGS = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function openBenchDatabase(): Promise<BenchDatabase> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+  try {
+    const database = `ds_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+    let adminUrl: string;
+    let where: string;
+    const given = process.env.DATABASE_URL;
+    if (given) {
+      adminUrl = given;
+      where = `scratch database ${database} on DATABASE_URL's server (its own settings)`;
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), "ds-bench-"));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const server = await startEmbedded({ dir, port: await freePort(), settings: THROWAWAY_SETTINGS });
+      cleanups.push(() => server.stop());
+      adminUrl = server.url;
+      where = `embedded PostgreSQL in ${dir} (${Object.entries(THROWAWAY_SETTINGS).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+    }
+    await adminQuery(adminUrl, `create database "${database}"`);
+    cleanups.push(() => adminQuery(adminUrl, `drop database if exists "${database}" with (force)`));
+    const url = withDatabase(adminUrl, database);
+    const pool = createPool(url, { max: 16 });
+    cleanups.push(() => pool.end());
+    await migrate(pool);
+    await syncCalendars(pool);
+    await syncDatasets(pool, benchBuilders);
+    const { rows } = await pool.query<{ v: string }>("select current_setting('server_version') as v");
+    const serverVersion = rows[0]!.v;
+    return { url, pool, server: `PostgreSQL ${serverVersion}, ${where}`, serverVersion, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Build throughput: a one-minute dataset of about a million rows built end to end through
+ * ds.build + ds.wait by an in-process worker (concurrency 2), against a raw COPY of the
+ * very same rows into the same truncated table, alternating, median of the runs.
+ */
+import type pg from "pg";
+import { startWorker } from "../worker/run-worker.ts";
+import { benchBuilders } from "./bench-database.ts";
+import { buildAndWait, lastPoint } from "./build-and-wait.ts";
+import { findVersion, resetVersion, rowCount, setChunk, type DatasetVersion } from "./dataset-table.ts";
+import { captureRows, copyCaptured } from "./raw-copy.ts";
+import { median } from "./stats.ts";
+
+export interface ThroughputCase {
+  dataset: string;
+  rowsPerPoint: number;
+  rows: number;
+  runs: number;
+  /** Override the chunk of config.toml (points per job). */
+  chunk?: number;
+  workerConcurrency?: number;
+}
+
+export interface ThroughputResult {
+  dataset: string;
+  rows: number;
+  points: number;
+  rowsPerPoint: number;
+  chunk: number;
+  chunks: number;
+  concurrency: number;
+  bytes: number;
+  buildMs: number[];
+  planMs: number[];
+  copyMs: number[];
+  buildRowsPerSec: number;
+  copyRowsPerSec: number;
+  ratio: number;
+}
+
+export const START = new Date("2015-01-01T00:00:00Z");
+
+export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: ThroughputCase, log: (s: string) => void): Promise<ThroughputResult> {
+  const { pool } = db;
+  const v: DatasetVersion = await findVersion(pool, c.dataset);
+  if (c.chunk) await setChunk(pool, v, c.chunk);
+  const points = Math.ceil(c.rows / c.rowsPerPoint);
+  const rows = points * c.rowsPerPoint;
+  const end = lastPoint(START, points, v.stepMs);
+  const concurrency = c.workerConcurrency ?? 2;
+  const worker = await startWorker({ pool, connectionString: db.url, buildersDir: benchBuilders, concurrency, log });
+  const buildMs: number[] = [];
+  const planMs: number[] = [];
+  const copyMs: number[] = [];
+  let captured: Awaited<ReturnType<typeof captureRows>> | undefined;
+  let chunks = 0;
+  try {
+    for (let run = 0; run < c.runs; run++) {
+      await resetVersion(pool, v);
+      const b = await buildAndWait(pool, v.name, v.version, START, end);
+      const n = await rowCount(pool, v);
+      if (n !== rows) throw new Error(`${v.name}: the build wrote ${n} rows, expected ${rows}`);
+      buildMs.push(b.totalMs);
+      planMs.push(b.planMs);
+      chunks = b.tasks;
+      log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points)`);
+      // the baseline copies exactly the rows this build wrote
+      captured ??= await captureRows(pool, v);
+      await resetVersion(pool, v);
+      const ms = await copyCaptured(pool, v, captured);
+      const m = await rowCount(pool, v);
+      if (m !== rows) throw new Error(`${v.name}: raw COPY wrote ${m} rows, expected ${rows}`);
+      copyMs.push(ms);
+      log(`   ${v.name} run ${run + 1}: raw COPY ${(ms / 1000).toFixed(2)} s`);
+    }
+  } finally {
+    await worker.stop();
+    await resetVersion(pool, v);
+  }
+  const buildRowsPerSec = rows / (median(buildMs) / 1000);
+  const copyRowsPerSec = rows / (median(copyMs) / 1000);
+  return {
+    dataset: v.name,
+    rows,
+    points,
+    rowsPerPoint: c.rowsPerPoint,
+    chunk: v.chunk,
+    chunks,
+    concurrency,
+    bytes: captured?.bytes ?? 0,
+    buildMs,
+    planMs,
+    copyMs,
+    buildRowsPerSec,
+    copyRowsPerSec,
+    ratio: buildRowsPerSec / copyRowsPerSec,
+  };
+}
