@@ -25,7 +25,8 @@ const compareSql = `
       and case
         when c.kind = 'always-open' then c.span @> g
         when $2::interval < interval '1 day' then exists (
-          select from ds_private.calendar_sessions x where x.calendar = $1 and x.open_at <= g and g < x.close_at)
+          select from ds_private.calendar_sessions x where x.calendar = $1 and x.open_at <= g and g < x.close_at
+          and x.day between (g at time zone 'UTC')::date - 1 and (g at time zone 'UTC')::date + 1)
         else exists (
           select from ds_private.calendar_sessions x where x.calendar = $1 and x.day = (g at time zone 'UTC')::date)
       end
