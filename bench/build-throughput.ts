@@ -3,6 +3,7 @@
  * ds.build + ds.wait by an in-process worker (concurrency 2), against a raw COPY of the
  * very same rows into the same truncated table, alternating, median of the runs.
  */
+import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import { startWorker } from "../worker/run-worker.ts";
 import { benchBuilders } from "./bench-database.ts";
@@ -33,6 +34,10 @@ export interface ThroughputResult {
   buildMs: number[];
   planMs: number[];
   copyMs: number[];
+  /** Share of the build's wall time the Node event loop was busy (median of the runs). */
+  nodeBusy: number;
+  /** CPU seconds of the Node process (all its threads) per build, median. */
+  nodeCpuSec: number;
   buildRowsPerSec: number;
   copyRowsPerSec: number;
   ratio: number;
@@ -52,18 +57,25 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
   const buildMs: number[] = [];
   const planMs: number[] = [];
   const copyMs: number[] = [];
+  const busy: number[] = [];
+  const cpu: number[] = [];
   let captured: Awaited<ReturnType<typeof captureRows>> | undefined;
   let chunks = 0;
   try {
     for (let run = 0; run < c.runs; run++) {
       await resetVersion(pool, v);
+      const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
       const b = await buildAndWait(pool, v.name, v.version, START, end);
+      busy.push(performance.eventLoopUtilization(elu0).utilization);
+      const dCpu = process.cpuUsage(cpu0);
+      cpu.push((dCpu.user + dCpu.system) / 1e6);
       const n = await rowCount(pool, v);
       if (n !== rows) throw new Error(`${v.name}: the build wrote ${n} rows, expected ${rows}`);
       buildMs.push(b.totalMs);
       planMs.push(b.planMs);
       chunks = b.tasks;
-      log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points)`);
+      log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points, Node event loop busy ${(busy.at(-1)! * 100).toFixed(0)}%)`);
       // the baseline copies exactly the rows this build wrote
       captured ??= await captureRows(pool, v);
       await resetVersion(pool, v);
@@ -91,6 +103,8 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     buildMs,
     planMs,
     copyMs,
+    nodeBusy: median(busy),
+    nodeCpuSec: median(cpu),
     buildRowsPerSec,
     copyRowsPerSec,
     ratio: buildRowsPerSec / copyRowsPerSec,

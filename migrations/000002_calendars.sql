@@ -3,11 +3,13 @@
 alter table ds_private.calendars
   add column kind text not null default 'daily',
   add column span tstzrange not null default tstzrange('1970-01-01 00:00:00+00', '2101-01-01 00:00:00+00'),
+  add column expanded_with text,
   add constraint calendars_kind_check check (kind in ('daily', 'intraday', 'always-open')),
   add constraint calendars_span_check check (not isempty(span) and not lower_inf(span) and not upper_inf(span));
 
 comment on column ds_private.calendars.kind is 'daily: a session is a whole UTC day; intraday: sessions have open and close times in a time zone; always-open: open at every instant of the span.';
 comment on column ds_private.calendars.span is 'The instants the calendar is defined for, [first-year-01-01, last-year+1-01-01) UTC; no calendar has points outside its span.';
+comment on column ds_private.calendars.expanded_with is 'Fingerprint of the SQL that expanded the sessions (ds_private.calendar_expansion_fingerprint()): a changed expansion re-expands unchanged definitions.';
 comment on column ds_private.calendars.definition is 'The parsed calendar file, holiday files included; ds.register_calendar expands it into calendar_sessions.';
 
 create table ds_private.calendar_sessions (

@@ -127,4 +127,21 @@ describe("ds.build and the worker", () => {
     expect(root).toHaveLength(31);
     expect(new Set(root).size).toBe(31);
   });
+
+  it("notifies ds_progress as a build is planned and its chunks succeed", async () => {
+    const client = await db.pool.connect();
+    const events: { build?: number; builds?: number[]; event: string }[] = [];
+    client.on("notification", (n) => events.push(JSON.parse(n.payload!)));
+    await client.query("listen ds_progress");
+    try {
+      const { id } = await buildAndWait("t-root", "2024-07-01", "2024-07-20");
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events).toContainEqual({ build: id, event: "planned" });
+      const succeeded = events.filter((e) => e.event === "succeeded" && e.builds?.includes(id));
+      expect(succeeded).toHaveLength(2); // 20 points in chunks of 10
+    } finally {
+      await client.query("unlisten *");
+      client.release();
+    }
+  });
 });

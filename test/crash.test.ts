@@ -61,4 +61,27 @@ describe("a worker killed with SIGKILL in the middle of a chunk", () => {
     await new Promise((r) => second.once("exit", r));
     expect(second.exitCode).toBe(0);
   }, 240_000);
+
+  it("is safe with several worker processes on one database: every chunk runs once", async () => {
+    const workers = [startWorkerProcess(), startWorkerProcess()];
+    // both must be up before the build, or one could take every chunk
+    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+      let out = "";
+      w.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("running")) resolve();
+      });
+    })));
+    const { id } = await db.one<{ id: number }>("select ds.build('t-child', '0.1.0', '2024-06-01', '2025-12-31') as id");
+    expect((await db.one<{ s: string }>("select ds.wait($1, '120 seconds') as s", [id])).s).toBe("succeeded");
+    const tasks = await db.one<{ n: number; once: number; workers: number }>(
+      `select count(*)::int n, count(*) filter (where attempts = 1)::int once, count(distinct worker_id)::int workers
+       from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id where bt.build_id = $1`, [id]);
+    expect(tasks.once).toBe(tasks.n);
+    expect(tasks.workers).toBe(2);
+    const rows = await db.one<{ n: number; d: number }>("select count(*)::int n, count(distinct ts)::int d from ds_data.t_child_v0_1_0");
+    expect(rows).toEqual({ n: 579, d: 579 });
+    for (const w of workers) w.kill("SIGTERM");
+    await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once("exit", r) : r(null)))));
+  }, 240_000);
 });

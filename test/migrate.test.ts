@@ -1,0 +1,120 @@
+/**
+ * The migrator against real, fresh, empty databases: a first run applies everything, a
+ * second nothing; several migrators at once agree; a changed sql/ file re-applies sql/.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { checkServerVersion, migrate } from "../db/migrate.ts";
+import { projectRoot } from "../db/project-root.ts";
+import { databaseUrl, dropDatabase, withDatabase } from "./support/database-url.ts";
+
+const adminUrl = inject("adminUrl");
+const migrationFiles = readdirSync(join(projectRoot(), "migrations")).filter((f) => f.endsWith(".sql")).sort();
+const created: string[] = [];
+const pools: pg.Pool[] = [];
+
+async function emptyDatabase(label: string): Promise<string> {
+  const name = `ds_test_mig_${label}_${randomBytes(4).toString("hex")}_${process.ppid}`;
+  await withDatabase(adminUrl, (c) => c.query(`create database "${name}"`));
+  created.push(databaseUrl(adminUrl, name));
+  return created.at(-1)!;
+}
+
+function poolOn(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pools.push(pool);
+  return pool;
+}
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  for (const url of created) await dropDatabase(adminUrl, url);
+});
+
+/** Everything migrating defines: tables, columns, functions with their bodies, views. */
+async function schemaOf(url: string): Promise<string[]> {
+  return withDatabase(url, async (c) => {
+    const { rows } = await c.query<{ item: string }>(`
+      select format('%s.%s.%s %s', table_schema, table_name, column_name, data_type) as item
+      from information_schema.columns where table_schema in ('ds', 'ds_private', 'graphile_worker')
+      union all
+      select format('%s.%s(%s) %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), md5(p.prosrc))
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('ds', 'ds_private', 'graphile_worker')
+      union all
+      select format('migration %s', name) from ds_private.migrations
+      order by 1`);
+    return rows.map((r) => r.item);
+  });
+}
+
+describe("the migrator", () => {
+  let url = "";
+
+  it("applies every migration and sql/ on an empty database", async () => {
+    url = await emptyDatabase("fresh");
+    const result = await migrate(poolOn(url));
+    expect(result).toEqual({ applied: migrationFiles, sqlReapplied: true });
+    const schema = await schemaOf(url);
+    expect(schema).toEqual(expect.arrayContaining([expect.stringMatching(/^ds\.build\(dataset text, version text, start_at timestamp with time zone, end_at timestamp with time zone\) /)]));
+    expect(schema.filter((s) => s.startsWith("migration "))).toEqual(migrationFiles.map((f) => `migration ${f}`));
+  });
+
+  it("applies nothing on a second run", async () => {
+    expect(await migrate(poolOn(url))).toEqual({ applied: [], sqlReapplied: false });
+  });
+
+  it("lets four migrators on separate connections migrate one empty database at once", async () => {
+    const target = await emptyDatabase("four");
+    const results = await Promise.all([1, 2, 3, 4].map(() => migrate(poolOn(target))));
+    expect(results.flatMap((r) => r.applied).sort()).toEqual(migrationFiles); // each exactly once
+    expect(results.filter((r) => r.sqlReapplied)).toHaveLength(1);
+    expect(await schemaOf(target)).toEqual(await schemaOf(url));
+  });
+
+  it("lets three `ds migrate` processes migrate one empty database at once", async () => {
+    const target = await emptyDatabase("procs");
+    const outputs = await Promise.all([1, 2, 3].map(() => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ["cli/main.ts", "migrate", "--database-url", target], { cwd: projectRoot() });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("close", (code) => resolve({ code, out }));
+    })));
+    expect(outputs.map((o) => o.code)).toEqual([0, 0, 0]);
+    const counts = outputs.map((o) => Number(o.out.match(/^migrated: (\d+) migration\(s\) applied/)![1]));
+    expect(counts.reduce((a, b) => a + b)).toBe(migrationFiles.length);
+    expect(outputs.filter((o) => o.out.includes("sql/ re-applied"))).toHaveLength(1);
+    expect(await schemaOf(target)).toEqual(await schemaOf(url));
+  });
+
+  it("re-applies sql/ when the content of one of its files changes", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ds-migrate-root-"));
+    try {
+      for (const dir of ["migrations", "sql"]) cpSync(join(projectRoot(), dir), join(root, dir), { recursive: true });
+      const pool = poolOn(url);
+      expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: false });
+      appendFileSync(join(root, "sql", "build", "build.sql"), "\n-- a harmless comment\n");
+      expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: true });
+      expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: false });
+      expect(await migrate(pool)).toEqual({ applied: [], sqlReapplied: true }); // back to the project's sql/
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  // The refusal of a server below 15 (DS020) is not tested: no such server runs here, and
+  // server_version_num cannot be changed on a real one.
+  it("accepts the server it runs on and returns its server_version_num", async () => {
+    await withDatabase(url, async (c) => {
+      const version = await checkServerVersion(c);
+      const { rows } = await c.query<{ v: string }>("show server_version_num");
+      expect(version).toBe(Number(rows[0]!.v));
+      expect(version).toBeGreaterThanOrEqual(150000);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+/** The README's psql examples, run statement by statement against the example datasets. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syncDatasets } from "../datasets/sync.ts";
+import { createPool } from "../db/pool.ts";
+import { projectRoot } from "../db/project-root.ts";
+import { startWorker, type RunningWorker } from "../worker/run-worker.ts";
+import { useTestDatabase } from "./support/test-database.ts";
+
+const readme = readFileSync(join(projectRoot(), "README.md"), "utf8");
+const sqlBlocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+/** Split a block into statements (no semicolons inside literals in the README). */
+const statements = (block: string) =>
+  block.replace(/--.*$/gm, "").split(";").map((s) => s.trim()).filter(Boolean);
+
+describe("README examples", () => {
+  const db = useTestDatabase("readme");
+  let worker: RunningWorker;
+  beforeAll(async () => {
+    await db.pool.end();
+    db.pool = createPool(db.url, { max: 8 });
+    await syncDatasets(db.pool, join(projectRoot(), "builders"));
+    worker = await startWorker({ pool: db.pool, connectionString: db.url, buildersDir: join(projectRoot(), "builders"), log: () => {} });
+  });
+  afterAll(() => worker?.stop());
+
+  it("has the quick-start and calendar examples", () => {
+    expect(sqlBlocks.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("runs every statement of every sql block without error, with the results it claims", async () => {
+    for (const block of sqlBlocks) {
+      for (const sql of statements(block)) {
+        const { rows } = await db.pool.query(sql).catch((e: Error) => {
+          throw new Error(`README statement failed: ${sql}\n${e.message}`);
+        });
+        if (/^select ds\.wait/.test(sql)) expect(rows[0].wait, sql).toBe("succeeded");
+        if (/from ds\.data\('mock-moving-avg'/.test(sql)) expect(rows, sql).toHaveLength(7);
+        if (/from ds\.data\('mock-minute-bars'/.test(sql)) expect(rows.length, sql).toBe(8);
+        if (/calendar_points\('nyse-daily', '1d', '2024-01-01', '2024-12-31'\)/.test(sql)) expect(Number(rows[0].count)).toBe(252);
+        if (/ds\.is_open\('nyse', '2024-11-29 18:30Z'\)/.test(sql)) expect(rows[0].is_open).toBe(false);
+      }
+    }
+  });
+});
