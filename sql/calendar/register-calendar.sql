@@ -10,7 +10,6 @@ declare
   v_fingerprint text := ds_private.calendar_expansion_fingerprint();
   v_span tstzrange;
   v_old ds_private.calendars;
-  v_sessions ds_private.calendar_sessions[];
 begin
   perform ds_private.check_calendar_definition(register_calendar.name, definition);
   -- concurrent registrations of one calendar take turns
@@ -30,16 +29,11 @@ begin
       set description = excluded.description, definition = excluded.definition,
           kind = excluded.kind, span = excluded.span, registered_at = now();
   end if;
-  -- rewrite only the sessions that would differ (none when only the expansion SQL changed
-  -- without changing its result)
-  v_sessions := array(select s from ds_private.expand_calendar(register_calendar.name, definition) s);
-  if v_sessions is distinct from array(select s from ds_private.calendar_sessions s
-                                       where s.calendar = register_calendar.name order by s.day) then
-    delete from ds_private.calendar_sessions s where s.calendar = register_calendar.name;
-    insert into ds_private.calendar_sessions select * from unnest(v_sessions);
-  end if;
+  delete from ds_private.calendar_sessions s where s.calendar = register_calendar.name;
+  insert into ds_private.calendar_sessions
+  select * from ds_private.expand_calendar(register_calendar.name, definition);
   perform ds_private.refresh_calendar_runs(register_calendar.name);
   update ds_private.calendars c set expanded_with = v_fingerprint where c.name = register_calendar.name;
 end;
 $$;
-comment on function ds.register_calendar(text, jsonb) is 'Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year (1970 to 2100 by default). Idempotent: an unchanged definition writes nothing. Raises DS014 for an invalid definition.';
+comment on function ds.register_calendar(text, jsonb) is 'Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year (1970 to 2100 by default). Idempotent: an unchanged definition writes nothing (unless the expansion SQL changed: then its sessions are expanded again). Raises DS019 for an invalid definition.';

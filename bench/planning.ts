@@ -1,0 +1,123 @@
+/**
+ * Planning cost against range length: ds.build and ds.missing over ten years of a
+ * one-minute dataset that is already built, against the same calls over one day, for the
+ * always-open and the intraday nyse calendar. The ten years are built for real by a
+ * builder that returns no rows (built-empty points are built), unless coverage is asked
+ * to be set directly (BENCH_COVERAGE=set), which writes the version's coverage.
+ */
+import type pg from "pg";
+import { startWorker } from "../worker/run-worker.ts";
+import { benchBuilders } from "./bench-database.ts";
+import { buildAndWait } from "./build-and-wait.ts";
+import { findVersion } from "./dataset-table.ts";
+import { median, now, quantile } from "./stats.ts";
+
+export const TEN_YEARS = { start: new Date("2015-01-01T00:00:00Z"), end: new Date("2024-12-31T23:59:00Z") };
+/** A Monday on which NYSE trades, inside the ten years. */
+export const ONE_DAY = { start: new Date("2020-06-15T00:00:00Z"), end: new Date("2020-06-15T23:59:00Z") };
+
+export interface CoverageSetup {
+  dataset: string;
+  calendar: string;
+  how: "built" | "set";
+  points: number;
+  seconds: number;
+  coverageRanges: number;
+}
+
+export interface CallLatency {
+  call: "ds.build" | "ds.missing";
+  dataset: string;
+  calendar: string;
+  oneDayMs: number;
+  tenYearsMs: number;
+  oneDayP90Ms: number;
+  tenYearsP90Ms: number;
+  ratio: number;
+}
+
+async function one<T>(pool: pg.Pool, sql: string, params: unknown[]): Promise<T> {
+  return (await pool.query(sql, params)).rows[0] as T;
+}
+
+/** Make the ten years built: for real through the worker, or by writing coverage. */
+export async function coverTenYears(db: { pool: pg.Pool; url: string }, dataset: string, how: "built" | "set", log: (s: string) => void): Promise<CoverageSetup> {
+  const { pool } = db;
+  const v = await findVersion(pool, dataset);
+  const { calendar } = await one<{ calendar: string }>(pool, "select calendar from ds_private.dataset_versions where id = $1", [v.id]);
+  const { points } = await one<{ points: number }>(
+    pool,
+    "select ds_private.slot_count(ds_private.version_slots($1, tstzmultirange(tstzrange($2, $3, '[]'))), step)::float8 as points from ds_private.dataset_versions where id = $1",
+    [v.id, TEN_YEARS.start, TEN_YEARS.end],
+  );
+  const t0 = now();
+  if (how === "built") {
+    const worker = await startWorker({ pool, connectionString: db.url, buildersDir: benchBuilders, concurrency: 2, log });
+    try {
+      await buildAndWait(pool, v.name, v.version, TEN_YEARS.start, TEN_YEARS.end);
+    } finally {
+      await worker.stop();
+    }
+  } else {
+    await pool.query("update ds_private.dataset_versions set coverage = tstzmultirange(tstzrange($2, $3, '[]')) where id = $1", [
+      v.id,
+      TEN_YEARS.start,
+      TEN_YEARS.end,
+    ]);
+  }
+  const seconds = (now() - t0) / 1000;
+  const { ranges } = await one<{ ranges: number }>(pool, "select cardinality(array(select unnest(coverage)))::int as ranges from ds_private.dataset_versions where id = $1", [v.id]);
+  const missing = await pool.query("select * from ds.missing($1, $2, $3, $4)", [v.name, v.version, TEN_YEARS.start, TEN_YEARS.end]);
+  if (missing.rowCount) throw new Error(`${v.name}: ten years still have ${missing.rowCount} missing ranges after ${how === "built" ? "the build" : "setting coverage"}`);
+  log(`   ${v.name}: ten years (${points} points) ${how === "built" ? "built" : "covered"} in ${seconds.toFixed(1)} s; coverage has ${ranges} range(s)`);
+  return { dataset: v.name, calendar, how, points, seconds, coverageRanges: ranges };
+}
+
+/** Median latency of `calls` calls of each of the four (call, range) pairs, interleaved. */
+export async function measurePlanning(pool: pg.Pool, setup: CoverageSetup, calls: number): Promise<CallLatency[]> {
+  const name = setup.dataset;
+  const version = "0.1.0";
+  const cases = [
+    { call: "ds.build" as const, range: ONE_DAY, sql: "select ds.build($1, $2, $3, $4) as id" },
+    { call: "ds.build" as const, range: TEN_YEARS, sql: "select ds.build($1, $2, $3, $4) as id" },
+    { call: "ds.missing" as const, range: ONE_DAY, sql: "select * from ds.missing($1, $2, $3, $4)" },
+    { call: "ds.missing" as const, range: TEN_YEARS, sql: "select * from ds.missing($1, $2, $3, $4)" },
+  ];
+  const samples = cases.map(() => [] as number[]);
+  const client = await pool.connect();
+  try {
+    const warmup = 5;
+    for (let i = 0; i < warmup + calls; i++) {
+      for (let k = 0; k < cases.length; k++) {
+        const c = cases[k]!;
+        const t0 = now();
+        const { rows } = await client.query(c.sql, [name, version, c.range.start, c.range.end]);
+        const ms = now() - t0;
+        if (i >= warmup) samples[k]!.push(ms);
+        if (i === 0 && c.call === "ds.build") {
+          const { n } = (await client.query("select count(*)::int as n from ds_private.tasks where build_id = $1", [rows[0].id])).rows[0];
+          if (n !== 0) throw new Error(`${name}: ds.build of a built range created ${n} tasks`);
+        }
+        if (c.call === "ds.missing" && rows.length) throw new Error(`${name}: ds.missing found ${rows.length} missing ranges in a built range`);
+      }
+    }
+  } finally {
+    client.release();
+  }
+  const out: CallLatency[] = [];
+  for (const call of ["ds.build", "ds.missing"] as const) {
+    const day = samples[cases.findIndex((c) => c.call === call && c.range === ONE_DAY)]!;
+    const years = samples[cases.findIndex((c) => c.call === call && c.range === TEN_YEARS)]!;
+    out.push({
+      call,
+      dataset: name,
+      calendar: setup.calendar,
+      oneDayMs: median(day),
+      tenYearsMs: median(years),
+      oneDayP90Ms: quantile(day, 0.9),
+      tenYearsP90Ms: quantile(years, 0.9),
+      ratio: median(years) / median(day),
+    });
+  }
+  return out;
+}
