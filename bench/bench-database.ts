@@ -58,7 +58,8 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function openBenchDatabase(): Promise<BenchDatabase> {
+/** settings: extra server settings for the embedded server (ignored with DATABASE_URL). */
+export async function openBenchDatabase(options: { settings?: Record<string, string> } = {}): Promise<BenchDatabase> {
   const cleanups: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -74,10 +75,11 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     } else {
       const dir = mkdtempSync(join(tmpdir(), "ds-bench-"));
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const server = await startEmbedded({ dir, port: await freePort(), settings: THROWAWAY_SETTINGS });
+      const settings = { ...THROWAWAY_SETTINGS, ...options.settings };
+      const server = await startEmbedded({ dir, port: await freePort(), settings });
       cleanups.push(() => server.stop());
       adminUrl = server.url;
-      where = `embedded PostgreSQL in ${dir} (${Object.entries(THROWAWAY_SETTINGS).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+      where = `embedded PostgreSQL in ${dir} (${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(", ")})`;
     }
     await adminQuery(adminUrl, `create database "${database}"`);
     cleanups.push(() => adminQuery(adminUrl, `drop database if exists "${database}" with (force)`));

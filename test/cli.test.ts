@@ -39,7 +39,7 @@ const ds = (...args: string[]) => run(process.execPath, ["cli/main.ts", ...args]
 const dsDb = (...args: string[]) => ds(...args, "--database-url", url, "--builders", builders);
 
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["cli/main.ts", "worker", "--database-url", url, "--builders", builders], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["cli/main.ts", "worker", "--database-url", url, "--builders", builders], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => d.toString().includes("running") && resolve(child));
     child.on("exit", (code) => reject(new Error(`ds worker exited with ${code}`)));

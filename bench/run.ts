@@ -1,0 +1,245 @@
+/**
+ * `npm run bench`: datastream's benchmarks, each figure next to a baseline measured in the
+ * same run on the same throwaway database (see docs/benchmarks.md).
+ *
+ *   1. build throughput: ds.build + ds.wait with an in-process worker vs raw COPY of the
+ *      same rows into the same table (target: at least 50% of COPY's rows/s);
+ *      and where one chunk's time goes;
+ *   2. planning: ds.build and ds.missing over ten built years vs over one day
+ *      (target: within 2x), for the always-open and the intraday nyse calendar;
+ *   3. per-chunk overhead: a build of no-op chunks vs no-op graphile-worker jobs.
+ *
+ * Prints tables, one TARGET line per target, and a last line `BENCH_JSON {...}`. Exits 0
+ * when a target is missed (the line says TARGET MISSED), 1 only when the bench fails.
+ *
+ * Environment: DATABASE_URL (use a scratch database on that server instead of an
+ * embedded PostgreSQL 18), BENCH_ROWS (1000000), BENCH_RUNS (3), BENCH_CALLS (50),
+ * BENCH_NOOP_CHUNKS (2000), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of
+ * chunk sizes for an extra one-run sweep), BENCH_ONLY (comma list of throughput,
+ * profile, planning, queue).
+ */
+import { cpus, hostname, loadavg, totalmem } from "node:os";
+import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
+import { measureThroughput, type ThroughputResult } from "./build-throughput.ts";
+import { PHASES, profileChunks, type ChunkProfile } from "./chunk-profile.ts";
+import { coverTenYears, measurePlanning, type CallLatency, type CoverageSetup } from "./planning.ts";
+import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
+import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
+import { median } from "./stats.ts";
+
+const env = (name: string, fallback: number) => {
+  const v = process.env[name];
+  const n = v ? Number(v.replaceAll("_", "")) : fallback;
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+};
+
+const ROWS = env("BENCH_ROWS", 1_000_000);
+const RUNS = env("BENCH_RUNS", 3);
+const CALLS = env("BENCH_CALLS", 50);
+const NOOP_CHUNKS = env("BENCH_NOOP_CHUNKS", 2000);
+const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
+const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue").split(",").map((s) => s.trim()));
+
+const THROUGHPUT_GOAL = 0.5;
+const PLANNING_GOAL = 2;
+
+const log = (line: string) => console.log(line);
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+function machine() {
+  const cpu = cpus();
+  return {
+    host: hostname(),
+    cores: cpu.length,
+    cpu: cpu[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+async function throughputSection(db: BenchDatabase, targets: Target[]): Promise<{ results: ThroughputResult[]; sweep: ThroughputResult[] }> {
+  heading("1. Build throughput: ds.build + ds.wait vs raw COPY of the same rows");
+  note(`median of ${RUNS} run(s); each run: truncate, build through the in-process worker (concurrency 2),`);
+  note("then truncate and COPY (pg-copy-streams, from memory) exactly the rows the build wrote.");
+  const cases = [
+    { dataset: "bench-minute-ohlc", rowsPerPoint: 1, label: "1 row per point" },
+    { dataset: "bench-minute-ohlc-tickers", rowsPerPoint: 5, label: "5 tickers per point" },
+  ];
+  const results: ThroughputResult[] = [];
+  for (const c of cases) results.push(await measureThroughput(db, { dataset: c.dataset, rowsPerPoint: c.rowsPerPoint, rows: ROWS, runs: RUNS }, log));
+  console.log();
+  console.log(
+    table(
+      ["dataset", "rows", "points", "chunk", "chunks", "build s", "build rows/s", "COPY s", "COPY rows/s", "ratio", "Node busy"],
+      results.map((r) => [
+        r.dataset,
+        r.rows,
+        r.points,
+        r.chunk,
+        r.chunks,
+        seconds(median(r.buildMs)),
+        r.buildRowsPerSec,
+        seconds(median(r.copyMs)),
+        r.copyRowsPerSec,
+        r.ratio.toFixed(2),
+        `${(r.nodeBusy * 100).toFixed(0)}%`,
+      ]),
+    ),
+  );
+  note("chunk = points per job; Node busy = share of the build's wall time the worker's event loop was busy.");
+  for (const [i, r] of results.entries()) {
+    targets.push({
+      name: `build throughput, ${cases[i]!.label} (${r.dataset}, ${formatNumber(r.rows)} rows, chunk ${r.chunk})`,
+      measure: "build rows/s / raw COPY rows/s",
+      value: r.ratio,
+      goal: `>= ${THROUGHPUT_GOAL.toFixed(2)}`,
+      met: r.ratio >= THROUGHPUT_GOAL,
+    });
+  }
+  const sweep: ThroughputResult[] = [];
+  if (SWEEP.length) {
+    console.log();
+    note(`chunk-size sweep of bench-minute-ohlc (one run each): ${SWEEP.join(", ")}`);
+    for (const chunk of SWEEP) sweep.push(await measureThroughput(db, { dataset: "bench-minute-ohlc", rowsPerPoint: 1, rows: ROWS, runs: 1, chunk }, log));
+    console.log(
+      table(
+        ["chunk", "chunks", "build s", "build rows/s", "COPY rows/s", "ratio", "Node busy"],
+        sweep.map((r) => [r.chunk, r.chunks, seconds(r.buildMs[0]!), r.buildRowsPerSec, r.copyRowsPerSec, r.ratio.toFixed(2), `${(r.nodeBusy * 100).toFixed(0)}%`]),
+      ),
+    );
+  }
+  return { results, sweep };
+}
+
+async function profileSection(db: BenchDatabase): Promise<ChunkProfile> {
+  heading("1b. Where one chunk's time goes (bench-minute-ohlc, chunks run one at a time)");
+  const p = await profileChunks(db.pool, "bench-minute-ohlc", 1, 20);
+  note(`${p.chunksProfiled} chunks of ${p.chunk} points (${p.rowsPerChunk} rows), run here through the worker's own functions; median ms per chunk:`);
+  console.log();
+  console.log(
+    table(
+      ["phase", "ms/chunk", "share", "µs/row", "what"],
+      PHASES.map(([phase, what]) => [
+        phase,
+        p.phaseMs[phase].toFixed(2),
+        phase === "encode" ? "(in copy)" : `${((100 * p.phaseMs[phase]) / p.chunkMs).toFixed(0)}%`,
+        ((1000 * p.phaseMs[phase]) / p.rowsPerChunk).toFixed(2),
+        what,
+      ]),
+    ),
+  );
+  note(`one chunk alone: ${p.chunkMs.toFixed(1)} ms = ${formatNumber(p.rowsPerChunk / (p.chunkMs / 1000))} rows/s on one worker slot;`);
+  note(`server-side COPY ≈ copy - encode = ${(p.phaseMs.copy - p.phaseMs.encode).toFixed(1)} ms; the rest runs on the worker's one Node thread.`);
+  return p;
+}
+
+async function planningSection(db: BenchDatabase, targets: Target[]): Promise<{ coverage: CoverageSetup[]; calls: CallLatency[] }> {
+  heading("2. Planning: ten built years vs one day (1-minute datasets)");
+  note(
+    COVERAGE === "built"
+      ? "ten years (2015-01-01 .. 2024-12-31 23:59) built for real through the worker by builders that return no rows"
+      : "ten years (2015-01-01 .. 2024-12-31 23:59) marked built by writing the version's coverage directly (BENCH_COVERAGE=set)",
+  );
+  note(`one day = 2020-06-15 00:00 .. 23:59 (a NYSE trading Monday); median of ${CALLS} calls each, interleaved, after 5 warm-up calls`);
+  const coverage: CoverageSetup[] = [];
+  const calls: CallLatency[] = [];
+  for (const dataset of ["bench-empty-always-open", "bench-empty-nyse"]) {
+    const setup = await coverTenYears(db, dataset, COVERAGE, log);
+    coverage.push(setup);
+    calls.push(...(await measurePlanning(db.pool, setup, CALLS)));
+  }
+  console.log();
+  console.log(
+    table(
+      ["calendar", "call", "1 day ms", "10 years ms", "ratio", "1 day p90", "10 years p90"],
+      calls.map((c) => [c.calendar, c.call, c.oneDayMs.toFixed(2), c.tenYearsMs.toFixed(2), c.ratio.toFixed(2), c.oneDayP90Ms.toFixed(2), c.tenYearsP90Ms.toFixed(2)]),
+    ),
+  );
+  note("latency seen by a client on the same machine (one round trip per call); ds.build of a built range creates no task.");
+  for (const c of calls) {
+    targets.push({
+      name: `planning, ${c.call} on ${c.calendar} (10 years vs 1 day)`,
+      measure: "median latency ratio",
+      value: c.ratio,
+      goal: `<= ${PLANNING_GOAL.toFixed(2)}`,
+      met: c.ratio <= PLANNING_GOAL,
+    });
+  }
+  return { coverage, calls };
+}
+
+async function queueSection(db: BenchDatabase): Promise<QueueOverhead> {
+  heading("3. Per-chunk overhead: no-op chunks vs no-op graphile-worker jobs");
+  const q = await measureQueueOverhead(db, NOOP_CHUNKS, log);
+  console.log(
+    table(
+      ["what", "count", "enqueue ms", "total s", "per second", "ms each"],
+      [
+        ["ds.build + ds.wait, 1-point chunks built empty", q.chunks, q.planMs.toFixed(0), seconds(q.buildMs), q.buildChunksPerSec, (q.buildMs / q.chunks).toFixed(2)],
+        ["graphile_worker.add_jobs + no-op runner", q.chunks, q.addJobsMs.toFixed(0), seconds(q.jobsMs), q.jobsPerSec, (q.jobsMs / q.chunks).toFixed(2)],
+      ],
+    ),
+  );
+  note(`both with concurrency ${q.concurrency}; chunks/s relative to jobs/s: ${q.ratio.toFixed(2)} (informational, no target).`);
+  return q;
+}
+
+async function main(): Promise<number> {
+  const started = new Date();
+  const load0 = loadavg();
+  const m = machine();
+  console.log(`datastream bench — ${started.toISOString()}`);
+  console.log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}`);
+  console.log(`load average at start: ${load0.map((x) => x.toFixed(2)).join(" ")}${load0[0]! > m.cores ? "  (busy machine: expect noisy figures)" : ""}`);
+  const db = await openBenchDatabase();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error("\ninterrupted: removing the bench database…");
+    db.close().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  console.log(`database: ${db.server}`);
+  const targets: Target[] = [];
+  const out: Record<string, unknown> = {};
+  try {
+    if (ONLY.has("throughput")) out.throughput = await throughputSection(db, targets);
+    if (ONLY.has("profile")) out.chunkProfile = await profileSection(db);
+    if (ONLY.has("planning")) out.planning = await planningSection(db, targets);
+    if (ONLY.has("queue")) out.queueOverhead = await queueSection(db);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await db.close();
+  }
+  const load1 = loadavg();
+  heading("Targets");
+  for (const t of targets) console.log(targetLine(t));
+  const missed = targets.filter((t) => !t.met).length;
+  console.log(missed ? `\n${missed} TARGET(S) MISSED of ${targets.length}` : `\nall ${targets.length} targets met`);
+  console.log(`load average at end: ${load1.map((x) => x.toFixed(2)).join(" ")}; bench took ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
+  const json = {
+    date: started.toISOString(),
+    machine: { ...m, loadavgStart: load0, loadavgEnd: load1 },
+    server: db.server,
+    settings: { rows: ROWS, runs: RUNS, calls: CALLS, noopChunks: NOOP_CHUNKS, coverage: COVERAGE },
+    ...out,
+    targets,
+  };
+  console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error("bench failed:", err);
+    process.exitCode = 1;
+  },
+);

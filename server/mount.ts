@@ -1,0 +1,26 @@
+/**
+ * A mount is one part of the HTTP server (REST, GraphQL, health): it answers the requests
+ * it recognises and returns false for the others.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type pg from "pg";
+import type { ApiKeys } from "./api-keys.ts";
+
+export interface Mount {
+  name: string;
+  /** Returns true when it handled (or is handling) the request. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> | boolean;
+  /** WebSocket upgrades (GraphQL subscriptions); returns true when it took the socket. */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close?(): Promise<void>;
+}
+
+export interface ServerContext {
+  /** A pool connected as the installation's own role (the one that ran the migrations). */
+  pool: pg.Pool;
+  databaseUrl: string;
+  apiKeys: ApiKeys;
+  /** The builders directory, for dry runs (builders run in a rolled-back transaction). */
+  buildersDir: string;
+}

@@ -1,0 +1,89 @@
+/**
+ * Running one chunk (task) of a dataset version: dependency rows fetched once per
+ * dependency for the whole chunk and its lookback, the builder per point, validation, then
+ * stale rows cleared, the new ones copied in and the task completed — on the client given,
+ * inside the caller's transaction (a job's own, or a dry run's that is rolled back).
+ */
+import type pg from "pg";
+import { DsError } from "../db/errors.ts";
+import { copyRows, type PointRows } from "./copy-rows.ts";
+import { loadDependency, windowFor, type DependencySpec, type Entry } from "./dependency-entries.ts";
+import type { Field } from "./field-types.ts";
+import { loadBuilder } from "./load-builder.ts";
+import { validateRows } from "./validate-rows.ts";
+
+export interface TaskSpec {
+  task: number;
+  attempt: number;
+  dataset: string;
+  version: string;
+  table: string;
+  builder: string;
+  step_ms: number;
+  schema: Field[];
+  key: string[];
+  env_vars: boolean;
+  max_attempts: number;
+  points: string[];
+  dependencies: DependencySpec[];
+}
+
+/** An exception thrown by a builder: retried with backoff up to max-attempts. */
+export class BuilderFailure extends Error {}
+
+type Queryable = pg.Pool | pg.ClientBase;
+
+/** Marks the task running; null when there is nothing to run (cancelled, done). */
+export async function startTask(db: Queryable, taskId: number, workerId: string | null, jobWorker: string | null): Promise<TaskSpec | null> {
+  const { rows } = await db.query("select ds.start_task($1, $2, $3) as spec", [taskId, workerId, jobWorker]);
+  return (rows[0]?.spec as TaskSpec | null) ?? null;
+}
+
+/** Runs the builder over every point of the chunk; reads dependencies through `db`. */
+export async function buildChunk(db: Queryable, spec: TaskSpec, buildersDir: string): Promise<PointRows[]> {
+  const builder = await loadBuilder(buildersDir, spec.dataset, spec.version, spec.builder, spec.env_vars);
+  const deps = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
+  const context = { dataset: spec.dataset, version: spec.version, env: builder.env };
+  const out: PointRows[] = [];
+  for (const p of spec.points) {
+    const ts = new Date(p);
+    const where = `${spec.dataset} ${spec.version} at ${ts.toISOString()}`;
+    const args: Record<string, Entry[]> = {};
+    for (const d of deps) args[d.spec.name] = windowFor(d, ts.getTime(), spec.step_ms);
+    let result: unknown;
+    try {
+      result = builder.build(args, ts, context);
+      if (result && typeof (result as Promise<unknown>).then === "function") result = await result;
+    } catch (err) {
+      throw new BuilderFailure(`${where}: builder failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    out.push({ ts, rows: validateRows(result, spec.schema, where) });
+  }
+  return out;
+}
+
+/** Clears stale rows, COPYs the chunk's rows and completes the task, on `client` (no commit). */
+export async function writeChunk(client: pg.ClientBase, spec: TaskSpec, points: PointRows[]): Promise<number> {
+  await client.query("select ds.clear_task_rows($1)", [spec.task]);
+  let written: number;
+  try {
+    written = await copyRows(client, spec.table, spec.schema, points);
+  } catch (err) {
+    const e = err as { code?: string; message: string; detail?: string };
+    if (e.code?.startsWith("23") || e.code?.startsWith("22")) {
+      throw new DsError("DS017", `${spec.dataset} ${spec.version}: rows rejected by the table: ${e.message}`, {
+        detail: e.detail ?? e.code,
+        hint: e.code === "23505" ? "Two rows share a timestamp and key: declare key = [...] in config.toml or return one row." : undefined,
+      });
+    }
+    throw err;
+  }
+  try {
+    await client.query("select ds.complete_task($1, $2)", [spec.task, written]);
+  } catch (err) {
+    const e = err as { code?: string; message: string; detail?: string; hint?: string };
+    if (e.code?.startsWith("DS")) throw new DsError(e.code, e.message, { detail: e.detail, hint: e.hint });
+    throw err;
+  }
+  return written;
+}

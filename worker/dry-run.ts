@@ -1,0 +1,33 @@
+/**
+ * A dry run: plan the build and run every chunk of its closure for real, in dependency
+ * order, inside one transaction on `client` that the caller rolls back. No second
+ * in-memory implementation: the same planner, builders, validation and COPY.
+ */
+import type pg from "pg";
+import { buildChunk, startTask, writeChunk } from "./chunk.ts";
+
+export interface DryRunResult {
+  buildId: number;
+  chunks: number;
+}
+
+/** Must run inside a transaction (begin … rollback) on `client`. */
+export async function dryRunBuild(client: pg.ClientBase, buildersDir: string, name: string, version: string, start: string, end: string): Promise<DryRunResult> {
+  const { rows } = await client.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", [name, version, start, end]);
+  const buildId = rows[0]!.id;
+  let chunks = 0;
+  for (;;) {
+    // ready tasks of this build; completing one makes its dependents ready
+    const ready = await client.query<{ id: number }>(
+      `select t.id from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id
+       where bt.build_id = $1 and t.state = 'queued' order by t.id`, [buildId]);
+    if (ready.rows.length === 0) break;
+    for (const { id } of ready.rows) {
+      const spec = await startTask(client, id, null, null);
+      if (!spec) continue;
+      await writeChunk(client, spec, await buildChunk(client, spec, buildersDir));
+      chunks++;
+    }
+  }
+  return { buildId, chunks };
+}
