@@ -36,7 +36,7 @@ function sqlFiles(dir: string): string[] {
 }
 
 export async function checkServerVersion(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ v: number }>("select current_setting('server_version_num')::int as v");
+  const { rows } = await client.query<{ v: number }>("select pg_catalog.current_setting('server_version_num')::int as v");
   const v = rows[0]!.v;
   if (v < MIN_SERVER_VERSION) {
     throw new DsError("DS020", `PostgreSQL ${Math.floor(v / 10000)} is not supported`, {
@@ -60,11 +60,19 @@ export async function migrate(pool: pg.Pool, root = projectRoot()): Promise<Migr
     await client.query(`create schema if not exists ds_private;
       create table if not exists ds_private.migrations (
         name text primary key, hash text not null, applied_at timestamptz not null default now())`);
-    const done = new Set((await client.query<{ name: string }>("select name from ds_private.migrations")).rows.map((r) => r.name));
+    const done = new Map((await client.query<{ name: string; hash: string }>("select name, hash from ds_private.migrations")).rows.map((r) => [r.name, r.hash]));
     const migrationsDir = join(root, "migrations");
     for (const file of readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort()) {
-      if (done.has(file)) continue;
       const text = readFileSync(join(migrationsDir, file), "utf8");
+      if (done.has(file)) {
+        if (done.get(file) !== hash(text)) {
+          throw new DsError("DS020", `migration ${file} changed after it was applied to this database`, {
+            detail: "Migrations are forward-only: an applied file is never edited.",
+            hint: "Restore the file and put the change in a new numbered migration (or recreate a development database).",
+          });
+        }
+        continue;
+      }
       await client.query("begin");
       try {
         await client.query("insert into ds_private.migrations (name, hash) values ($1, $2)", [file, hash(text)]);

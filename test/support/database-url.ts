@@ -2,6 +2,7 @@
 import pg from "pg";
 import { randomBytes } from "node:crypto";
 import { migrate } from "../../db/migrate.ts";
+import { createPool } from "../../db/pool.ts";
 import { syncCalendars } from "../../datasets/sync-calendars.ts";
 
 export function databaseUrl(serverUrl: string, database: string): string {
@@ -25,7 +26,7 @@ export async function prepareTemplate(adminUrl: string, templateDb: string): Pro
     await c.query(`drop database if exists "${templateDb}" with (force)`);
     await c.query(`create database "${templateDb}"`);
   });
-  const pool = new pg.Pool({ connectionString: databaseUrl(adminUrl, templateDb), max: 2 });
+  const pool = createPool(databaseUrl(adminUrl, templateDb), { max: 2 });
   try {
     await migrate(pool);
     await syncCalendars(pool);
