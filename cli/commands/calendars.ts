@@ -25,9 +25,8 @@ in [START, END] (both inclusive), one ISO 8601 UTC timestamp a line, at --granul
     const ctx = await openContext(values);
     try {
       if (!name) {
-        // no public view of calendars yet, hence the read of ds_private.calendars
         const { rows } = await ctx.pool.query<{ name: string; kind: string; description: string | null }>(
-          "select name, kind, description from ds_private.calendars order by name");
+          "select name, kind, description from ds.calendars order by name");
         process.stdout.write(formatTable([{ name: "name" }, { name: "kind" }, { name: "description" }], rows.map((r) => [r.name, r.kind, r.description])));
         return 0;
       }

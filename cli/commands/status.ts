@@ -3,15 +3,11 @@ import { openContext } from "../context.ts";
 import { formatTable } from "../format-rows.ts";
 import { parseVerbArgs, type Verb } from "../verb.ts";
 
-// Coverage is a multirange of slots [point, point + step): its last point is upper - step.
-// No public view shows it yet, hence the read of ds_private.dataset_versions.
 const datasetsQuery = `
   select d.name, d.version, d.calendar, d.granularity,
-         (select count(*) from unnest(v.coverage))::int as ranges,
-         lower(v.coverage) as first_point, upper(v.coverage) - v.step as last_point
+         d.built_ranges as ranges, d.first_built as first_point, d.last_built as last_point
   from ds.datasets d
-  join ds_private.dataset_versions v on v.name = d.name and v.version = d.version
-  order by d.name, v.major, v.minor, v.patch, v.prerelease nulls last`;
+  order by d.name, d.registered_at`;
 
 const buildsQuery = `
   select id, dataset, version, start_at, end_at, state,

@@ -11,7 +11,9 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
                  where e.dataset_version_id = v.id), '[]') as dependencies,
        v.builder, v.chunk, v.max_attempts, v.env_vars,
        v.id = ds_private.newest_version_id(v.dataset_id) as is_newest,
-       v.registered_at, v.updated_at
+       v.registered_at, v.updated_at,
+       v.coverage, lower(v.coverage) as first_built, upper(v.coverage) - v.step as last_built,
+       (select count(*) from unnest(v.coverage))::integer as built_ranges
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -33,5 +35,9 @@ comment on column ds.datasets.chunk is 'Calendar points per job.';
 comment on column ds.datasets.max_attempts is 'Tries before a builder failure is final.';
 comment on column ds.datasets.env_vars is 'Whether the builder gets the variables of <version folder>/.env in its context.';
 comment on column ds.datasets.is_newest is 'True for the newest version of the dataset in semver order, the one its view shows.';
+comment on column ds.datasets.coverage is 'What is built (built-empty points included), as slot ranges merged over closed time; ds.missing gives the gaps.';
+comment on column ds.datasets.first_built is 'First built point (null when nothing is built).';
+comment on column ds.datasets.last_built is 'Last built point.';
+comment on column ds.datasets.built_ranges is 'Number of disjoint built ranges; 1 means no gaps between first_built and last_built.';
 comment on column ds.datasets.registered_at is 'When this version was first registered.';
 comment on column ds.datasets.updated_at is 'When its description, builder, chunk, max_attempts, env_vars or tags last changed.';
