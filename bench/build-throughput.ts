@@ -5,12 +5,11 @@
  */
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
-import { startWorker } from "../worker/run-worker.ts";
-import { benchBuilders } from "./bench-database.ts";
 import { buildAndWait, lastPoint } from "./build-and-wait.ts";
 import { findVersion, resetVersion, rowCount, setChunk, type DatasetVersion } from "./dataset-table.ts";
 import { captureRows, copyCaptured } from "./raw-copy.ts";
 import { median } from "./stats.ts";
+import { describeWorkers, startWorkers, type WorkerSetup } from "./worker-processes.ts";
 
 export interface ThroughputCase {
   dataset: string;
@@ -19,7 +18,8 @@ export interface ThroughputCase {
   runs: number;
   /** Override the chunk of config.toml (points per job). */
   chunk?: number;
-  workerConcurrency?: number;
+  /** Default: the in-process worker with concurrency 2. */
+  workers?: WorkerSetup;
 }
 
 export interface ThroughputResult {
@@ -29,12 +29,12 @@ export interface ThroughputResult {
   rowsPerPoint: number;
   chunk: number;
   chunks: number;
-  concurrency: number;
+  workers: string;
   bytes: number;
   buildMs: number[];
   planMs: number[];
   copyMs: number[];
-  /** Share of the build's wall time the Node event loop was busy (median of the runs). */
+  /** Share of the build's wall time the Node event loop was busy (median of the runs; in-process worker only). */
   nodeBusy: number;
   /** CPU seconds of the Node process (all its threads) per build, median. */
   nodeCpuSec: number;
@@ -52,8 +52,8 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
   const points = Math.ceil(c.rows / c.rowsPerPoint);
   const rows = points * c.rowsPerPoint;
   const end = lastPoint(START, points, v.stepMs);
-  const concurrency = c.workerConcurrency ?? 2;
-  const worker = await startWorker({ pool, connectionString: db.url, buildersDir: benchBuilders, concurrency, log });
+  const workers = c.workers ?? { processes: 0, concurrency: 2 };
+  const worker = await startWorkers(db, workers, log);
   const buildMs: number[] = [];
   const planMs: number[] = [];
   const copyMs: number[] = [];
@@ -75,7 +75,8 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
       buildMs.push(b.totalMs);
       planMs.push(b.planMs);
       chunks = b.tasks;
-      log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points, Node event loop busy ${(busy.at(-1)! * 100).toFixed(0)}%)`);
+      const busyText = workers.processes === 0 ? `, Node event loop busy ${(busy.at(-1)! * 100).toFixed(0)}%` : "";
+      log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points, ${describeWorkers(workers)}${busyText})`);
       // the baseline copies exactly the rows this build wrote
       captured ??= await captureRows(pool, v);
       await resetVersion(pool, v);
@@ -98,13 +99,13 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     rowsPerPoint: c.rowsPerPoint,
     chunk: v.chunk,
     chunks,
-    concurrency,
+    workers: describeWorkers(workers),
     bytes: captured?.bytes ?? 0,
     buildMs,
     planMs,
     copyMs,
-    nodeBusy: median(busy),
-    nodeCpuSec: median(cpu),
+    nodeBusy: workers.processes === 0 ? median(busy) : NaN,
+    nodeCpuSec: workers.processes === 0 ? median(cpu) : NaN,
     buildRowsPerSec,
     copyRowsPerSec,
     ratio: buildRowsPerSec / copyRowsPerSec,

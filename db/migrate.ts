@@ -30,9 +30,9 @@ function sqlFiles(dir: string): string[] {
     }
   };
   walk(dir);
-  // Views read functions and tables: they go last.
-  const rel = (p: string) => relative(dir, p);
-  return [...out.filter((p) => !rel(p).startsWith("views/")), ...out.filter((p) => rel(p).startsWith("views/"))];
+  // Views read functions and tables: they go after them; grants go last of all.
+  const rank = (p: string) => (relative(dir, p).startsWith("grants/") ? 2 : relative(dir, p).startsWith("views/") ? 1 : 0);
+  return [0, 1, 2].flatMap((r) => out.filter((p) => rank(p) === r));
 }
 
 export async function checkServerVersion(client: pg.ClientBase): Promise<number> {

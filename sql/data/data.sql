@@ -19,6 +19,13 @@ end;
 $$;
 comment on function ds_private.build_and_wait(text, text, timestamptz, timestamptz, interval) is 'Builds through an autonomous transaction (dblink) and waits; raises DS021 when the build does not succeed.';
 
+create or replace function ds_private.invoker() returns name
+language sql stable as $$
+  select case when pg_catalog.current_setting('role') = 'none' then session_user
+              else pg_catalog.current_setting('role')::name end
+$$;
+comment on function ds_private.invoker() is 'The role that called a public function (which runs as its owner): the role set with SET ROLE, else the session user.';
+
 create or replace function ds.data(dataset text, version text, start_at timestamptz, end_at timestamptz,
   build boolean default false, timeout interval default '5 minutes')
 returns table (ts timestamptz, data jsonb)
@@ -27,6 +34,11 @@ declare
   v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
 begin
   perform ds_private.check_range(start_at, end_at);
+  if build and not has_function_privilege(ds_private.invoker(), 'ds.build(text, text, timestamptz, timestamptz)', 'execute') then
+    raise exception 'building needs the ds_builder role' using errcode = 'DS022',
+      detail = format('%s may read data but not build it', ds_private.invoker()),
+      hint = 'Call ds.data(..., build => false), or connect as a member of ds_builder.';
+  end if;
   if build then
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
