@@ -13,10 +13,11 @@ export interface Target {
   met: boolean;
 }
 
-export function table(headers: string[], rows: Array<Array<string | number>>): string {
+/** An aligned text table: numbers right-aligned, the columns in `left` (default the first) left-aligned. */
+export function table(headers: string[], rows: Array<Array<string | number>>, left: number[] = [0]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === "number" ? formatNumber(c) : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (r: string[]) => r.map((c, i) => (left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 
