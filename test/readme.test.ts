@@ -24,7 +24,13 @@ describe("README examples", () => {
     await syncDatasets(db.pool, join(projectRoot(), "builders"));
     worker = await startWorker({ pool: db.pool, connectionString: db.url, buildersDir: join(projectRoot(), "builders"), log: () => {} });
   });
-  afterAll(() => worker?.stop());
+  // the README's BI example creates a login role, which is shared by the whole server
+  const dropExampleRole = () => db.pool.query("drop role if exists metabase");
+  beforeAll(() => dropExampleRole());
+  afterAll(async () => {
+    await worker?.stop();
+    await dropExampleRole();
+  });
 
   it("has the quick-start and calendar examples", () => {
     expect(sqlBlocks.length).toBeGreaterThanOrEqual(2);
