@@ -48,6 +48,7 @@ export const START = new Date("2015-01-01T00:00:00Z");
 export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: ThroughputCase, log: (s: string) => void): Promise<ThroughputResult> {
   const { pool } = db;
   const v: DatasetVersion = await findVersion(pool, c.dataset);
+  const configuredChunk = v.chunk;
   if (c.chunk) await setChunk(pool, v, c.chunk);
   const points = Math.ceil(c.rows / c.rowsPerPoint);
   const rows = points * c.rowsPerPoint;
@@ -90,6 +91,8 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     await worker.stop();
     await resetVersion(pool, v);
   }
+  const chunk = v.chunk;
+  if (chunk !== configuredChunk) await setChunk(pool, v, configuredChunk);
   const buildRowsPerSec = rows / (median(buildMs) / 1000);
   const copyRowsPerSec = rows / (median(copyMs) / 1000);
   return {
@@ -97,7 +100,7 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     rows,
     points,
     rowsPerPoint: c.rowsPerPoint,
-    chunk: v.chunk,
+    chunk,
     chunks,
     workers: describeWorkers(workers),
     bytes: captured?.bytes ?? 0,

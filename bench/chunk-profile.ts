@@ -1,15 +1,17 @@
 /**
  * Where the time of one chunk goes. With no worker running, a build's chunks are run one
- * at a time by this module through the very functions the worker uses (ds.start_task,
- * the builder, validateRows, copyRows, ds.clear_task_rows, ds.complete_task), with a
- * timer around each phase. The Node-side cost of COPY's text encoding is measured apart
- * by running copyRows into a sink that discards the bytes.
+ * at a time by this module through the functions the worker uses (startTask, the builder,
+ * validateRows, copyRows, ds.clear_task_rows, ds.complete_task), with a timer around each
+ * phase; the loop of worker/chunk.ts's buildChunk is taken apart into its steps (parsing
+ * the points, the builder, the per-point error label, validation), and buildChunk itself
+ * is timed too, to check that the parts add up. The Node-side cost of COPY's text
+ * encoding is measured apart by running copyRows into a sink that discards the bytes.
  */
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type pg from "pg";
+import { buildChunk, startTask } from "../worker/chunk.ts";
 import { copyRows, type PointRows } from "../worker/copy-rows.ts";
-import type { Field } from "../worker/field-types.ts";
 import { loadBuilder } from "../worker/load-builder.ts";
 import { validateRows } from "../worker/validate-rows.ts";
 import { benchBuilders } from "./bench-database.ts";
@@ -23,6 +25,7 @@ export const PHASES = [
   ["builder", "builder.build(...) once per point"],
   ["labels", "the error label built per point before validation (toISOString + concatenation)"],
   ["validate", "validateRows per point"],
+  ["buildChunk", "check: worker/chunk.ts buildChunk as a whole (= points + builder + labels + validate)"],
   ["encode", "copyRows' COPY text encoding in Node (into a sink)"],
   ["clear_rows", "connect + begin + select ds.clear_task_rows(...)"],
   ["copy", "copyRows into the table (encoding again + server COPY)"],
@@ -38,19 +41,8 @@ export interface ChunkProfile {
   chunksProfiled: number;
   /** Median milliseconds per chunk of each phase. */
   phaseMs: Record<Phase, number>;
-  /** Sum of the phases except `encode` (which copy repeats): a chunk run alone. */
+  /** Sum of the phases except `encode` and `buildChunk` (repeats of others): a chunk run alone. */
   chunkMs: number;
-}
-
-interface Spec {
-  task: number;
-  dataset: string;
-  version: string;
-  table: string;
-  builder: string;
-  schema: Field[];
-  env_vars: boolean;
-  points: string[];
 }
 
 function sinkClient(): pg.ClientBase {
@@ -59,6 +51,7 @@ function sinkClient(): pg.ClientBase {
 
 export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint: number, chunks: number, chunk?: number): Promise<ChunkProfile> {
   const v = await findVersion(pool, dataset);
+  const configuredChunk = v.chunk;
   if (chunk) await setChunk(pool, v, chunk);
   await resetVersion(pool, v);
   const start = new Date("2015-01-01T00:00:00Z");
@@ -79,7 +72,8 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
         samples[phase].push(t2 - t);
         t = t2;
       };
-      const spec = (await pool.query("select ds.start_task($1, $2, 'bench-profile') as spec", [id, workerId])).rows[0].spec as Spec;
+      const spec = await startTask(pool, id, workerId, "bench-profile");
+      if (!spec) throw new Error(`task ${id} did not start`);
       lap("start_task");
       const builder = await loadBuilder(benchBuilders, spec.dataset, spec.version, spec.builder, spec.env_vars);
       const context = { dataset: spec.dataset, version: spec.version, env: builder.env };
@@ -92,6 +86,8 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       lap("labels");
       const points: PointRows[] = times.map((ts, i) => ({ ts, rows: validateRows(results[i], spec.schema, labels[i]!) }));
       lap("validate");
+      await buildChunk(pool, spec, benchBuilders);
+      lap("buildChunk");
       await copyRows(sinkClient(), spec.table, spec.schema, points);
       lap("encode");
       const client = await pool.connect();
@@ -114,7 +110,9 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
   } finally {
     await resetVersion(pool, v);
   }
+  const profiledChunk = v.chunk;
+  if (profiledChunk !== configuredChunk) await setChunk(pool, v, configuredChunk);
   const phaseMs = Object.fromEntries(PHASES.map(([p]) => [p, median(samples[p])])) as Record<Phase, number>;
-  const chunkMs = PHASES.reduce((s, [p]) => (p === "encode" ? s : s + phaseMs[p]), 0);
-  return { dataset: v.name, chunk: v.chunk, rowsPerChunk: v.chunk * rowsPerPoint, chunksProfiled: tasks.rowCount ?? 0, phaseMs, chunkMs };
+  const chunkMs = PHASES.reduce((s, [p]) => (p === "encode" || p === "buildChunk" ? s : s + phaseMs[p]), 0);
+  return { dataset: v.name, chunk: profiledChunk, rowsPerChunk: profiledChunk * rowsPerPoint, chunksProfiled: tasks.rowCount ?? 0, phaseMs, chunkMs };
 }

@@ -91,11 +91,14 @@ async function throughputSection(db: BenchDatabase, targets: Target[]): Promise<
         r.ratio.toFixed(2),
         Number.isNaN(r.nodeBusy) ? "-" : `${(r.nodeBusy * 100).toFixed(0)}%`,
       ]),
+      [0, 1],
     ),
-    [0, 1],
   );
   note("chunk = points per job; Node busy = share of the build's wall time the worker's event loop was busy.");
   note("The targets concern the in-process worker (concurrency 2); the 2-process row is informational.");
+  for (const r of results) {
+    if (!Number.isNaN(r.nodeCpuSec)) note(`${r.dataset}: the worker's Node process used ${r.nodeCpuSec.toFixed(2)} CPU s per build (${((r.nodeCpuSec * 1e6) / r.rows).toFixed(2)} µs per row).`);
+  }
   for (const [i, r] of results.entries()) {
     if (!cases[i]!.target) continue;
     targets.push({
@@ -132,12 +135,12 @@ async function profileSection(db: BenchDatabase): Promise<ChunkProfile> {
       PHASES.map(([phase, what]) => [
         phase,
         p.phaseMs[phase].toFixed(2),
-        phase === "encode" ? "(in copy)" : `${((100 * p.phaseMs[phase]) / p.chunkMs).toFixed(0)}%`,
+        phase === "encode" ? "(in copy)" : phase === "buildChunk" ? "(check)" : `${((100 * p.phaseMs[phase]) / p.chunkMs).toFixed(0)}%`,
         ((1000 * p.phaseMs[phase]) / p.rowsPerChunk).toFixed(2),
         what,
       ]),
+      [0, 4],
     ),
-    [0, 4],
   );
   note(`one chunk alone: ${p.chunkMs.toFixed(1)} ms = ${formatNumber(p.rowsPerChunk / (p.chunkMs / 1000))} rows/s on one worker slot;`);
   note(`server-side COPY ≈ copy - encode = ${(p.phaseMs.copy - p.phaseMs.encode).toFixed(1)} ms; the rest runs on the worker's one Node thread.`);
