@@ -215,10 +215,10 @@ describe("what registration creates", () => {
     expect(child!.dependencies).toEqual([{ name: "typed-root", version: "0.1.0", lookback: 5 }]);
   });
 
-  it("defaults chunk to the points of a day for sub-daily granularities (1m: 1440, capped at 10000)", async () => {
+  it("defaults chunk to the points of a week for sub-daily granularities, capped at 10000", async () => {
     await sync(["chunk-m", "0.1.0", { granularity: "1m" }], ["chunk-s", "0.1.0", { granularity: "1s" }], ["chunk-set", "0.1.0", { granularity: "1h", extra: "chunk = 7\nmax-attempts = 5" }]);
     const rows = await q("select name, chunk, max_attempts from ds.datasets where name like 'chunk-%' order by name");
-    expect(rows).toEqual([{ name: "chunk-m", chunk: 1440, max_attempts: 3 }, { name: "chunk-s", chunk: 10000, max_attempts: 3 }, { name: "chunk-set", chunk: 7, max_attempts: 5 }]);
+    expect(rows).toEqual([{ name: "chunk-m", chunk: 10000, max_attempts: 3 }, { name: "chunk-s", chunk: 10000, max_attempts: 3 }, { name: "chunk-set", chunk: 7, max_attempts: 5 }]);
   });
 
   it("re-syncing an unchanged tree changes nothing: same ids, no row updates", async () => {
@@ -284,6 +284,6 @@ describe("what registration creates", () => {
     const [ohlc] = await q("select table_name, calendar, granularity, start_at from ds.datasets where name = 'mock-ohlc'");
     expect(ohlc).toMatchObject({ table_name: "ds_data.mock_ohlc_v0_1_0", calendar: "everyday", granularity: "1d", start_at: new Date("2020-01-01T00:00:00Z") });
     const [minute] = await q("select chunk, key from ds.datasets where name = 'mock-minute-bars'");
-    expect(minute).toEqual({ chunk: 1440, key: ["ticker"] });
+    expect(minute).toEqual({ chunk: 10000, key: ["ticker"] });
   });
 });

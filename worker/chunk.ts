@@ -7,10 +7,10 @@
 import type pg from "pg";
 import { DsError } from "../db/errors.ts";
 import { copyRows, type PointRows } from "./copy-rows.ts";
-import { loadDependency, windowFor, type DependencySpec, type Entry } from "./dependency-entries.ts";
+import { expandSlots, loadDependency, windowFor, type DependencySpec, type Entry } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 import { loadBuilder } from "./load-builder.ts";
-import { validateRows } from "./validate-rows.ts";
+import { rowValidator } from "./validate-rows.ts";
 
 export interface TaskSpec {
   task: number;
@@ -24,7 +24,8 @@ export interface TaskSpec {
   key: string[];
   env_vars: boolean;
   max_attempts: number;
-  points: string[];
+  /** Slot ranges [lower, upper) in epoch ms; the points are lower, lower + step, ... */
+  points: [number, number][];
   dependencies: DependencySpec[];
 }
 
@@ -45,19 +46,21 @@ export async function buildChunk(db: Queryable, spec: TaskSpec, buildersDir: str
   const deps = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
   const context = { dataset: spec.dataset, version: spec.version, env: builder.env };
   const out: PointRows[] = [];
-  for (const p of spec.points) {
-    const ts = new Date(p);
-    const where = `${spec.dataset} ${spec.version} at ${ts.toISOString()}`;
+  const validate = rowValidator(spec.schema);
+  // the label of a point is only built when something about it fails
+  const where = (ts: Date) => `${spec.dataset} ${spec.version} at ${ts.toISOString()}`;
+  for (const t of expandSlots(spec.points, spec.step_ms)) {
+    const ts = new Date(t);
     const args: Record<string, Entry[]> = {};
-    for (const d of deps) args[d.spec.name] = windowFor(d, ts.getTime(), spec.step_ms);
+    for (const d of deps) args[d.spec.name] = windowFor(d, t, spec.step_ms);
     let result: unknown;
     try {
       result = builder.build(args, ts, context);
       if (result && typeof (result as Promise<unknown>).then === "function") result = await result;
     } catch (err) {
-      throw new BuilderFailure(`${where}: builder failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new BuilderFailure(`${where(ts)}: builder failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
-    out.push({ ts, rows: validateRows(result, spec.schema, where) });
+    out.push({ ts, rows: validate(result, () => where(ts)) });
   }
   return out;
 }

@@ -19,7 +19,9 @@ export interface DependencySpec {
   table: string;
   lookback_ms: number | null;
   lookback_points: number | null;
-  entries: string[];
+  step_ms: number;
+  /** The dependency's calendar points in the window, as slot ranges [lower, upper) in ms. */
+  entries: [number, number][];
 }
 
 export interface LoadedDependency {
@@ -29,8 +31,8 @@ export interface LoadedDependency {
 }
 
 export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: DependencySpec): Promise<LoadedDependency> {
-  const entries: Entry[] = spec.entries.map((t) => ({ ts: new Date(t), rows: [] }));
-  const times = entries.map((e) => e.ts.getTime());
+  const times = expandSlots(spec.entries, spec.step_ms);
+  const entries: Entry[] = times.map((t) => ({ ts: new Date(t), rows: [] }));
   if (entries.length > 0) {
     const { rows } = await client.query({
       text: `select * from ds_data."${spec.table}" where ts >= $1 and ts <= $2 order by ts`,
@@ -47,6 +49,13 @@ export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: Depe
     }
   }
   return { spec, entries, times };
+}
+
+/** The points (ms) of slot ranges [lower, upper) with the given step. */
+export function expandSlots(ranges: [number, number][], stepMs: number): number[] {
+  const out: number[] = [];
+  for (const [lo, hi] of ranges) for (let t = lo; t < hi; t += stepMs) out.push(t);
+  return out;
 }
 
 /** First index with times[i] >= t. */

@@ -2,40 +2,52 @@
  * Validation of a builder's rows against the dataset's schema: every field present, no
  * extra field, no null unless the field is nullable, and the type checks of
  * field-types.ts. Written by hand rather than with zod because it runs once per row on
- * the write path (a million rows per build are common).
+ * the write path (a million rows per build are common): `rowValidator` compiles the
+ * schema once per chunk.
  */
 import { DsError } from "../db/errors.ts";
 import { checks, type Field } from "./field-types.ts";
 
 export type Row = Record<string, unknown>;
 
+/** Validates the rows of one point; `where` names the point, computed only on failure. */
+export type RowValidator = (rows: unknown, where: () => string) => Row[];
+
+export function rowValidator(fields: Field[]): RowValidator {
+  const names = fields.map((f) => f.name);
+  const nullable = fields.map((f) => f.nullable);
+  const check = fields.map((f) => checks[f.type]);
+  const known = new Set(names);
+  const n = fields.length;
+  return (rows, where) => {
+    if (!Array.isArray(rows)) throw invalid(where(), `the builder returned ${describe(rows)} instead of an array of rows`);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (row === null || typeof row !== "object" || Array.isArray(row)) throw invalid(where(), `row ${i} is ${describe(row)}, not an object`);
+      for (let j = 0; j < n; j++) {
+        const v = row[names[j]!];
+        if (v === null || v === undefined) {
+          if (v === undefined && !(names[j]! in row)) throw invalid(where(), `row ${i} has no field "${names[j]}"`);
+          if (!nullable[j]) throw invalid(where(), `row ${i}: field "${names[j]}" is ${v} but not nullable`);
+          continue;
+        }
+        const problem = check[j]!(v);
+        if (problem) throw invalid(where(), `row ${i}: field "${names[j]}" (${fields[j]!.type}): ${problem}, got ${describe(v)}`);
+      }
+      // every field is present, so any key beyond n is one the schema does not have
+      let keys = 0;
+      for (const _ in row) keys++;
+      if (keys > n) {
+        for (const extra in row) if (!known.has(extra)) throw invalid(where(), `row ${i} has a field "${extra}" that is not in the schema`);
+      }
+    }
+    return rows as Row[];
+  };
+}
+
+/** One-off validation (tests, dry runs of a single point). */
 export function validateRows(rows: unknown, fields: Field[], where: string): Row[] {
-  if (!Array.isArray(rows)) {
-    throw invalid(where, `the builder returned ${describe(rows)} instead of an array of rows`);
-  }
-  const names = new Set(fields.map((f) => f.name));
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Row;
-    if (row === null || typeof row !== "object" || Array.isArray(row)) {
-      throw invalid(where, `row ${i} is ${describe(row)}, not an object`);
-    }
-    for (const f of fields) {
-      const v = row[f.name];
-      if (v === undefined) {
-        if (!(f.name in row)) throw invalid(where, `row ${i} has no field "${f.name}"`);
-      }
-      if (v === null || v === undefined) {
-        if (!f.nullable) throw invalid(where, `row ${i}: field "${f.name}" is ${v} but not nullable`);
-        continue;
-      }
-      const problem = checks[f.type](v);
-      if (problem) throw invalid(where, `row ${i}: field "${f.name}" (${f.type}): ${problem}, got ${describe(v)}`);
-    }
-    for (const k in row) {
-      if (!names.has(k)) throw invalid(where, `row ${i} has a field "${k}" that is not in the schema`);
-    }
-  }
-  return rows as Row[];
+  return rowValidator(fields)(rows, () => where);
 }
 
 function invalid(where: string, message: string): DsError {

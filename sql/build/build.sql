@@ -5,6 +5,7 @@ language plpgsql volatile as $$
 declare
   v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
   v_request tstzmultirange;
+  v_first timestamptz;
   v_build_id bigint;
 begin
   perform ds_private.check_range(start_at, end_at);
@@ -13,8 +14,11 @@ begin
       using errcode = 'DS012', detail = format('requested [%s, %s]', start_at, end_at),
             hint = 'Request a range that ends on or after the dataset''s start-date.';
   end if;
-  v_request := ds_private.version_slots(v_version.id, tstzmultirange(tstzrange(start_at, end_at, '[]')));
-  if isempty(v_request) then
+  -- only the first point is looked up here: slots are computed after coverage is
+  -- subtracted (plan_build), so an already built range costs the same whatever its length
+  v_request := tstzmultirange(tstzrange(greatest(start_at, v_version.start_at), end_at, '[]'));
+  v_first := ds_private.nth_point_after(v_version.calendar, v_version.step, lower(v_request) - interval '1 microsecond', 1);
+  if v_first is null or v_first > end_at then
     raise exception 'no calendar points in [%, %] for % %', start_at, end_at, dataset, version
       using errcode = 'DS013',
             detail = format('calendar %s, granularity %s, start-date %s', v_version.calendar, v_version.granularity, v_version.start_at),
