@@ -3,6 +3,7 @@
  * subscriptions, health and metrics), on 127.0.0.1:4000 by default.
  */
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Mount } from "./mount.ts";
 
 export interface RunningServer {
@@ -22,7 +23,11 @@ export async function startHttpServer(mounts: Mount[], { host = "127.0.0.1", por
       console.error(`http: ${req.method} ${req.url}: ${(err as Error).message}`);
     }
   });
+  // upgraded sockets (WebSocket subscriptions) are not closed by closeAllConnections
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     for (const m of mounts) if (m.upgrade?.(req, socket, head)) return;
     socket.destroy();
   });
@@ -37,6 +42,7 @@ export async function startHttpServer(mounts: Mount[], { host = "127.0.0.1", por
     server,
     async close() {
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const m of mounts) await m.close?.();
     },

@@ -104,3 +104,12 @@ describe("bad input", () => {
     await expectSqlState(db.q("select ds.cancel(987654321)"), "DS015");
   });
 });
+
+describe("ds.wait on a build of the same transaction", () => {
+  it("refuses at once instead of waiting forever (DS016)", async () => {
+    const started = Date.now();
+    const err = await expectSqlState(db.q("select ds.wait(ds.build('t-root', '0.1.0', '2024-09-01', '2024-09-02'))"), "DS016");
+    expect(err.message).toMatch(/created in this transaction/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

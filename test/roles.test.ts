@@ -41,6 +41,10 @@ describe("ds_reader", () => {
     expect((await readerClient.query("select count(*)::int n from ds_data.t_sparse_v0_1_0")).rows[0].n).toBe(24);
     expect((await readerClient.query("select count(*)::int n from ds_data.t_sparse")).rows[0].n).toBe(24);
     expect((await readerClient.query("select count(*)::int n from ds.datasets")).rows[0].n).toBeGreaterThan(5);
+    const catalog = await readerClient.query("select * from ds.datasets where name = 't-sparse'");
+    expect(catalog.rows[0]).toMatchObject({ version: "0.1.0", is_newest: true, built_ranges: 1 });
+    expect((await readerClient.query("select * from ds.calendars where name = 'nyse'")).rows[0]).toMatchObject({ kind: "intraday", timezone: "America/New_York" });
+    expect((await readerClient.query("select * from ds.builds")).rowCount).toBeGreaterThan(0);
     expect((await readerClient.query("select count(*)::int n from ds.builds")).rows[0].n).toBeGreaterThan(0);
     expect((await readerClient.query("select count(*)::int n from ds.calendars")).rows[0].n).toBe(5);
     expect((await readerClient.query("select count(*)::int n from ds.data('t-sparse', '0.1.0', '2024-01-01', '2024-01-10')")).rows[0].n).toBe(24);

@@ -44,7 +44,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     taskList: { ds_run_task: makeRunTask({ pool, workerId: id, buildersDir }) },
   });
   const recovery = setInterval(() => {
-    pool.query("select ds.recover_workers()").catch(() => {});
+    pool.query("select ds.heartbeat_worker($1), ds.recover_workers()", [id]).catch(() => {});
   }, 2000);
   recovery.unref();
   let stopped: Promise<void> | undefined;

@@ -17,6 +17,12 @@ begin
     if v_state in ('succeeded', 'failed', 'cancelled') then
       return v_state;
     end if;
+    if exists (select from ds_private.builds b where b.id = wait.build_id
+               and b.xmin::text = (pg_current_xact_id_if_assigned()::text::numeric % 4294967296)::text) then
+      raise exception 'build % was created in this transaction: no worker can see it before it commits', build_id
+        using errcode = 'DS016', detail = 'select ds.wait(ds.build(...)) in one statement, or in a transaction block, would wait forever.',
+              hint = 'Run select ds.build(...) on its own (autocommit), then select ds.wait(id); or use ds.data(..., build => true).';
+    end if;
     if clock_timestamp() >= v_deadline then
       raise exception 'build % is still % after %', build_id, v_state, timeout using errcode = 'DS016',
         detail = format('progress: %s', (select b.progress from ds.builds b where b.id = wait.build_id)),

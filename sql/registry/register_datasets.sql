@@ -54,6 +54,10 @@ begin
   where v.id = any (v_new_versions) and v.id = ds_private.newest_version_id(v.dataset_id)
   order by v.dataset_id;
 
+  -- new typed tables: PostGraphile servers watching this channel rebuild their schema
+  if cardinality(v_new_versions) > 0 then
+    perform pg_notify('postgraphile_watch', '{"type":"manual"}');
+  end if;
   return jsonb_build_object(
     'registered', ds_private.labels_with_status(v_defs, v_status, 'registered'),
     'updated', ds_private.labels_with_status(v_defs, v_status, 'updated'),

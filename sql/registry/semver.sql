@@ -31,8 +31,9 @@ language sql immutable parallel safe as $$
 $$;
 comment on function ds_private.prerelease_key(text) is 'A sort key for a semver prerelease (compare with collate "C"): numeric identifiers by value and below alphanumeric ones, a shorter prefix below a longer one.';
 
+-- security definer: the ds.datasets view calls it on behalf of ds_reader
 create or replace function ds_private.newest_version_id(dataset_id integer) returns integer
-language sql stable as $$
+language sql stable security definer set search_path = pg_catalog, pg_temp as $$
   select v.id from ds_private.dataset_versions v
   where v.dataset_id = newest_version_id.dataset_id
   order by v.major desc, v.minor desc, v.patch desc, v.prerelease is null desc,

@@ -12,14 +12,14 @@ declare
   v_database oid := (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database());
   v_registered_at timestamptz;
 begin
-  select count(*)::integer, count(*) filter (where l.alive)::integer, max(w.started_at) filter (where l.alive)
+  select count(*)::integer, count(*) filter (where l.alive)::integer, max(w.heartbeat_at) filter (where l.alive)
     into registered_workers, live_workers, v_registered_at
   from ds_private.workers w
   cross join lateral (select exists (
     select from pg_catalog.pg_locks k
     where k.locktype = 'advisory' and k.database = v_database and k.granted
       and k.classid = 7412003::oid and k.objid = w.lock_key::oid and k.objsubid = 2) as alive) l;
-  -- the most recent sign of work: a live worker registering, a chunk starting or ending
+  -- the most recent sign of life: a live worker's heartbeat (every 2 s), a chunk starting or ending
   select greatest(v_registered_at, max(t.started_at), max(t.finished_at)),
          count(*) filter (where t.state = 'running')::integer
     into last_activity_at, running_chunks
@@ -36,4 +36,4 @@ begin
 end;
 $$;
 comment on function ds.health() is '@behavior -*
-Workers and queue at a glance: registered and live workers (a live one holds its advisory lock), when work last happened (a live worker registering, a chunk starting or finishing) and how long ago, running chunks, and the graphile-worker queue: jobs waiting (depth), ready now, locked by a worker, failed for good, and the age of the oldest ready job.';
+Workers and queue at a glance: registered and live workers (a live one holds its advisory lock), when a worker last showed life (the heartbeat of a live worker, every 2 s, or a chunk starting or finishing) and how long ago, running chunks, and the graphile-worker queue: jobs waiting (depth), ready now, locked by a worker, failed for good, and the age of the oldest ready job.';

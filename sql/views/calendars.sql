@@ -2,7 +2,7 @@
 
 create or replace view ds.calendars as
 select c.name, c.kind, c.description,
-       c.definition ->> 'timezone' as timezone,
+       c.definition -> 'session' ->> 'time-zone' as timezone,
        lower(c.span) as span_start, upper(c.span) as span_end,
        (select count(*) from ds_private.calendar_sessions s where s.calendar = c.name)::integer as sessions,
        c.registered_at

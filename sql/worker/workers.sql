@@ -43,3 +43,10 @@ end;
 $$;
 comment on function ds.recover_workers() is '@behavior -*
 Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks; returns how many.';
+
+create or replace function ds.heartbeat_worker(worker_id uuid) returns void
+language sql volatile as $$
+  update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id
+$$;
+comment on function ds.heartbeat_worker(uuid) is '@behavior -*
+Worker API: records that the worker is alive and polling (every 2 s).';

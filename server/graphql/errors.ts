@@ -1,0 +1,47 @@
+/**
+ * What clients see of errors (grafserv's `maskError`). Errors raised by ds functions
+ * (SQLSTATE class DS) and bad input rejected by Postgres (class 22, e.g. a malformed
+ * timestamp) reach them with their code in `extensions.code`, their message, and the
+ * DETAIL and HINT in `extensions.detail` / `extensions.hint`; a refused privilege (42501)
+ * comes with a hint on what is missing. Everything else is masked and logged with an id.
+ */
+import { GraphQLError } from "postgraphile/graphql";
+import { isSafeError } from "postgraphile/grafast";
+import { defaultMaskError } from "postgraphile/grafserv";
+
+interface PgError extends Error {
+  code?: unknown;
+  detail?: string;
+  hint?: string;
+}
+
+function withMessage(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+export function maskError(error: GraphQLError): GraphQLError {
+  const original = error.originalError as PgError | undefined;
+  // GraphQL's own errors (validation, null in a non-null field) and our SafeErrors
+  if (!original || original instanceof GraphQLError || isSafeError(original)) return defaultMaskError(error);
+  const code = typeof original.code === "string" ? original.code : null;
+  if (code && (code.startsWith("DS") || code.startsWith("22"))) {
+    const extensions: Record<string, unknown> = { code };
+    if (original.detail) extensions.detail = original.detail;
+    if (original.hint) extensions.hint = original.hint;
+    return withMessage(error, original.message, extensions);
+  }
+  if (code === "42501") {
+    return withMessage(error, original.message, {
+      code,
+      hint: "Anonymous requests are read-only: build, cancel, delete and data(build: true) need an API key or a JWT with role ds_builder.",
+    });
+  }
+  return defaultMaskError(error);
+}

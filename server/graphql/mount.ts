@@ -1,0 +1,149 @@
+/**
+ * The GraphQL mount of `ds serve`: PostGraphile 5 on the shared node:http server.
+ *
+ * - `POST /graphql` (GraphQL over HTTP), `GET /graphiql` and `GET /graphql` from a
+ *   browser (the Ruru GraphiQL page, assets under /graphiql/static/), WebSocket
+ *   subscriptions on `/graphql` (graphql-ws).
+ * - Requests act as ds_reader (anonymous, reader JWT) or ds_builder (API key, builder
+ *   JWT) through `SET ROLE`; a bad credential is a 401 (see auth.ts).
+ * - The schema follows the database: a NOTIFY on channel `postgraphile_watch` (any
+ *   payload) makes PostGraphile introspect again, e.g. after datasets are registered, so
+ *   new dataset versions get their connections without a restart (no event trigger is
+ *   installed: whoever creates ds_data tables notifies).
+ * - It owns its pg pool (pg's default type parsers: PostGraphile parses values itself)
+ *   and one LISTEN connection for subscriptions; `close()` ends both.
+ *
+ * @example
+ * const server = await startHttpServer([await createGraphqlMount(ctx)], { port: 4000 });
+ */
+import "./graphile-env.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import pg from "pg";
+import { postgraphile } from "postgraphile";
+import { PgSubscriber } from "postgraphile/adaptors/pg";
+import { grafserv } from "postgraphile/grafserv/node";
+import type { Mount, ServerContext } from "../mount.ts";
+import { AuthError, DS_ROLES, makeAuthenticator } from "./auth.ts";
+import { maskError } from "./errors.ts";
+import { createNotifyStreams } from "./notify-streams.ts";
+import { makeDsPreset } from "./preset.ts";
+import { makeRequestAuth } from "./request-auth.ts";
+
+export interface GraphqlMountOptions {
+  /** HS256 secret of accepted JWTs; default `process.env.JWT_SECRET` (unset: no JWTs). */
+  jwtSecret?: string;
+  /** Connections of the mount's own pool (default 10). */
+  poolSize?: number;
+}
+
+const GRAPHQL_PATH = "/graphql";
+const GRAPHIQL_PATH = "/graphiql";
+const STATIC_PATH = "/graphiql/static/";
+/** Server-sent events telling GraphiQL that the schema changed. */
+const EVENTS_PATH = "/graphql/stream";
+
+/** Whether the server's role can SET ROLE to ds_reader and ds_builder (migration 000003). */
+async function canUseRoles(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ ok: boolean }>(
+    `select count(*) = 2 as ok from pg_roles r where r.rolname = any($1) and pg_has_role(current_user, r.oid, 'member')`,
+    [DS_ROLES],
+  );
+  return rows[0]!.ok;
+}
+
+function unauthorized(res: ServerResponse, message: string): void {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] });
+  res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": 'Bearer realm="datastream"' });
+  res.end(body);
+}
+
+export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMountOptions = {}): Promise<Mount> {
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: options.poolSize ?? 10 });
+  pool.on("error", () => {}); // idle clients that lose their server are replaced
+  const pgSubscriber = new PgSubscriber(pool);
+  const useRoles = await canUseRoles(pool);
+  if (!useRoles) console.warn("graphql: roles ds_reader/ds_builder are missing; requests run as the server's own role");
+  const auth = makeRequestAuth(makeAuthenticator({ apiKeys: ctx.apiKeys, jwtSecret: options.jwtSecret ?? process.env.JWT_SECRET }));
+  const preset: GraphileConfig.Preset = {
+    extends: [
+      makeDsPreset({
+        pool,
+        pgSubscriber,
+        streams: createNotifyStreams(pool, pgSubscriber),
+        context: (rc) => ({ dsRole: auth.of(rc).role }),
+        pgSettings: (rc): Record<string, string> => (useRoles ? { role: auth.of(rc).role } : {}),
+      }),
+    ],
+    gather: { installWatchFixtures: false },
+    grafserv: {
+      watch: true,
+      eventStreamPath: EVENTS_PATH,
+      graphqlPath: GRAPHQL_PATH,
+      graphiql: true,
+      graphiqlPath: GRAPHIQL_PATH,
+      graphiqlStaticPath: STATIC_PATH,
+      graphiqlOnGraphQLGET: true,
+      websockets: true,
+      maskError,
+    },
+  };
+  const pgl = postgraphile(preset);
+  try {
+    await pgl.getSchema(); // fail at start, not at the first request
+  } catch (err) {
+    await pgl.release();
+    pgSubscriber.release();
+    await pool.end();
+    throw err;
+  }
+  const serv = pgl.createServ(grafserv);
+  const handler = serv.createHandler() as (req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void) => Promise<void>;
+  const upgradeHandler = await serv.getUpgradeHandler();
+  const sockets = new Set<Duplex>();
+
+  return {
+    name: "graphql",
+    async handle(req, res) {
+      const path = (req.url ?? "/").split("?")[0]!;
+      if (path !== GRAPHQL_PATH && path !== GRAPHIQL_PATH && path !== EVENTS_PATH && !path.startsWith(STATIC_PATH)) return false;
+      if (path === GRAPHQL_PATH) {
+        try {
+          auth.http(req);
+        } catch (err) {
+          if (!(err instanceof AuthError)) throw err;
+          unauthorized(res, err.message);
+          return true;
+        }
+      }
+      let passed = false;
+      let failure: Error | undefined;
+      await handler(req, res, (err) => {
+        if (err) failure = err;
+        else passed = true;
+      });
+      if (failure) throw failure;
+      return !passed;
+    },
+    upgrade(req, socket, head) {
+      if (!upgradeHandler || !serv.shouldHandleUpgrade(req, socket, head)) return false;
+      try {
+        auth.http(req);
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err;
+        socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${err.message}\n`);
+        return true;
+      }
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      upgradeHandler(req, socket, head);
+      return true;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await pgl.release(); // releases the grafserv instance too
+      pgSubscriber.release();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Smart tags added at introspection time (no COMMENT ON is rewritten): what of `ds` and
+ * `ds_data` becomes GraphQL, and how.
+ *
+ * - `ds.data` is volatile (it may build) but is a read: a query field returning a list.
+ * - The catalog views get unique keys, non-null columns (row lookups `dataset(name, version)`,
+ *   `build(id)`, `calendar(name)`) and builds a link to their dataset version.
+ * - Registration, `ds.wait` and the functions behind our own mutations are hidden; the
+ *   worker API already carries `@behavior -*` in its comments.
+ * - `ds_data` views (newest version of each dataset) are hidden: the typed tables are the
+ *   connections, so each dataset version has one stable type.
+ */
+import { pgSmartTags, type PgSmartTagRule } from "postgraphile/utils";
+
+/** ds functions that are not exposed as they are (see mutations.ts for build/cancel/delete). */
+const hiddenFunctions = ["register_datasets", "register_dataset", "register_calendar", "wait", "build", "cancel", "delete"];
+
+/** View columns that are never null (views carry no NOT NULL; clients' types should). */
+const notNull: Record<string, string[]> = {
+  datasets: ["name", "version", "calendar", "granularity", "start_at", "schema", "key", "tags", "table_name", "view_name",
+    "dependencies", "builder", "chunk", "max_attempts", "env_vars", "is_newest", "registered_at", "built_ranges"],
+  builds: ["id", "dataset", "version", "start_at", "end_at", "state", "progress", "tasks", "tasks_succeeded", "tasks_failed",
+    "points", "points_built", "rows_written", "created_at"],
+  calendars: ["name", "kind", "span_start", "span_end", "sessions", "registered_at"],
+};
+
+const rules: PgSmartTagRule[] = [
+  ...Object.entries(notNull).flatMap(([view, columns]) =>
+    columns.map((column): PgSmartTagRule => ({ kind: "attribute", match: `ds.${view}.${column}`, tags: { notNull: true } }))),
+  ...hiddenFunctions.map((name): PgSmartTagRule => ({ kind: "procedure", match: `ds.${name}`, tags: { behavior: "-*" } })),
+  // a list: one call returns every row of the range (the typed tables are the connections)
+  { kind: "procedure", match: "ds.data", tags: { behavior: "+queryField -mutationField -connection +list" } },
+  // replaced by Dataset.coverage (coverage.ts): PostGraphile has no multirange type
+  { kind: "attribute", match: "ds.datasets.coverage", tags: { behavior: "-*" } },
+  { kind: "class", match: "ds.datasets", tags: { unique: "name,version" } },
+  { kind: "class", match: "ds.calendars", tags: { unique: "name" } },
+  {
+    kind: "class",
+    match: "ds.builds",
+    tags: {
+      unique: "id",
+      foreignKey: "(dataset, version) references ds.datasets (name, version)|@fieldName datasetVersion|@foreignFieldName builds",
+    },
+  },
+];
+
+const CatalogTagsPlugin = pgSmartTags(rules, null, {
+  name: "DsCatalogTagsPlugin",
+  description: "datastream's smart tags for the ds schema",
+  version: "0.1.0",
+});
+
+/** ds_data: views hidden, tables without Relay node ids (rows are found by (ts, key...)). */
+const DataTagsPlugin: GraphileConfig.Plugin = {
+  name: "DsDataTagsPlugin",
+  version: "0.1.0",
+  before: ["smart-tags"],
+  gather: {
+    hooks: {
+      pgIntrospection_introspection(_info, event) {
+        for (const rel of event.introspection.classes) {
+          if (rel.getNamespace()?.nspname !== "ds_data") continue;
+          // getTagsAndDescription() memoizes its result: changing it changes the tags
+          const { tags } = rel.getTagsAndDescription();
+          if (rel.relkind === "v") Object.assign(tags, { behavior: "-*" });
+          if (rel.relkind === "r") Object.assign(tags, { behavior: "-node" });
+        }
+      },
+    },
+  },
+};
+
+export const DsSmartTagsPreset: GraphileConfig.Preset = { plugins: [CatalogTagsPlugin, DataTagsPlugin] };

@@ -1,0 +1,62 @@
+/**
+ * POST /api/v1/build/{name}/{version}?start&end[&dry-run=true][&wait=true]. A build is
+ * planned and enqueued at once and answered with its row of ds.builds; wait=true blocks
+ * until it ends (the original server built synchronously). dry-run=true runs the real
+ * builders in a transaction that is rolled back and answers the rows of the range.
+ */
+import type { ServerResponse } from "node:http";
+import type pg from "pg";
+import { dryRunBuild } from "../../worker/dry-run.ts";
+import type { ServerContext } from "../mount.ts";
+import { groupedRowsSql, type Target } from "./data-route.ts";
+import { HttpError } from "./http-error.ts";
+import { sendJson, sendJsonText } from "./reply.ts";
+import { boolParam, checkVersion, parseTimestamp, requiredParams } from "./request-params.ts";
+import { naiveIso } from "./timestamp-sql.ts";
+
+const buildSql = `
+  select b.id::float8 as id, b.dataset, b.version, ${naiveIso("b.start_at")} as "start", ${naiveIso("b.end_at")} as "end", b.state,
+         b.progress::float8 as progress, b.tasks, b.points::float8 as points,
+         b.points_built::float8 as points_built, b.rows_written::float8 as rows_written, b.error,
+         ${naiveIso("b.created_at")} as created_at, ${naiveIso("b.started_at")} as started_at, ${naiveIso("b.finished_at")} as finished_at
+  from ds.builds b where b.id = $1`;
+
+export interface BuildJson {
+  id: number;
+  state: string;
+  error: string | null;
+  [field: string]: unknown;
+}
+
+export async function postBuild(ctx: ServerContext, res: ServerResponse, { name, version }: Target, query: URLSearchParams): Promise<void> {
+  const [startText, endText] = requiredParams(query, ["start", "end"]);
+  const dryRun = boolParam(query, "dry-run", false);
+  const wait = boolParam(query, "wait", false);
+  checkVersion(version);
+  const args = [name, version, parseTimestamp(startText!), parseTimestamp(endText!)];
+  if (dryRun) return dryRunRows(ctx, res, args);
+  const id = (await ctx.pool.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", args)).rows[0]!.id;
+  if (wait) await ctx.pool.query("select ds.wait($1)", [id]);
+  const build = (await ctx.pool.query<BuildJson>(buildSql, [id])).rows[0]!;
+  if (wait && build.state !== "succeeded") {
+    const detail = `build ${id} of ${name} ${version} ${build.state}: ${build.error ?? "no error recorded"}`;
+    throw new HttpError(500, detail, { body: { detail, code: "DS021", build } });
+  }
+  sendJson(res, 200, { status: "ok", build });
+}
+
+/** The dry run: plan and run every chunk on one connection, read the range, roll back. */
+async function dryRunRows(ctx: ServerContext, res: ServerResponse, args: string[]): Promise<void> {
+  const [name, version, start, end] = args as [string, string, string, string];
+  const client: pg.PoolClient = await ctx.pool.connect();
+  try {
+    await client.query("begin");
+    await client.query("set local time zone 'UTC'");
+    await dryRunBuild(client, ctx.buildersDir, name, version, start, end);
+    const { rows } = await client.query<{ rows: string }>(groupedRowsSql, [...args, false]);
+    sendJsonText(res, 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
+      `"dry_run":true,"rows":${rows[0]!.rows}}`);
+  } finally {
+    await client.query("rollback").then(() => client.release(), (err: Error) => client.release(err));
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The REST API of the original Python builder server, under /api/v1, on plain node:http
+ * (five routes do not need a router library). Every route but /status needs
+ * `Authorization: Bearer <key>` with a key of API_KEYS; when API_KEYS is empty every such
+ * request is refused with 401 — fail closed, as the original server is.
+ *
+ * Order of checks, as FastAPI's: route (404, 405), key (401), query parameters (422),
+ * version and timestamps (400), then the database (404 unknown dataset, 422 no calendar
+ * points, ...: see http-error.ts).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Mount, ServerContext } from "../mount.ts";
+import { postBuild } from "./build-route.ts";
+import { getDatasets, getStatus } from "./catalog-routes.ts";
+import { deleteData, getData, type Target } from "./data-route.ts";
+import { HttpError } from "./http-error.ts";
+import { sendError } from "./reply.ts";
+import { pathParams } from "./request-params.ts";
+
+type Handler = (ctx: ServerContext, res: ServerResponse, target: Target, query: URLSearchParams) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  path: RegExp;
+  open?: boolean;
+  handle: Handler;
+}
+
+const target = "([^/]+)/([^/]+)";
+const routes: Route[] = [
+  { method: "GET", path: /^\/api\/v1\/status$/, open: true, handle: (_ctx, res) => getStatus(res) },
+  { method: "GET", path: /^\/api\/v1\/datasets$/, handle: (ctx, res) => getDatasets(ctx, res) },
+  { method: "POST", path: new RegExp(`^/api/v1/build/${target}$`), handle: postBuild },
+  { method: "GET", path: new RegExp(`^/api/v1/data/${target}$`), handle: getData },
+  { method: "DELETE", path: new RegExp(`^/api/v1/data/${target}$`), handle: deleteData },
+];
+
+/** 401 unless the request carries a configured key. */
+function authenticate(ctx: ServerContext, req: IncomingMessage): void {
+  const headers = { "www-authenticate": "Bearer" };
+  if (!ctx.apiKeys.configured) {
+    throw new HttpError(401, "no API keys are configured: set API_KEYS (ds api-key LABEL makes a key and its entry)", { headers });
+  }
+  if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? "")) throw new HttpError(401, "missing api key", { headers });
+  if (ctx.apiKeys.authenticate(req.headers.authorization) === null) throw new HttpError(401, "invalid api key", { headers });
+}
+
+export function createRestMount(ctx: ServerContext): Mount {
+  return {
+    name: "rest",
+    async handle(req, res) {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname !== "/api/v1" && !url.pathname.startsWith("/api/v1/")) return false;
+      try {
+        const matching = routes.filter((r) => r.path.test(url.pathname));
+        if (matching.length === 0) throw new HttpError(404, "Not Found");
+        const method = req.method === "HEAD" ? "GET" : req.method;
+        const route = matching.find((r) => r.method === method);
+        if (!route) {
+          throw new HttpError(405, "Method Not Allowed", { headers: { allow: matching.map((r) => r.method).join(", ") } });
+        }
+        if (!route.open) authenticate(ctx, req);
+        const match = route.path.exec(url.pathname)!;
+        const params = match.length > 1 ? pathParams(match) : { name: "", version: "" };
+        if (!params) throw new HttpError(404, "Not Found");
+        await route.handle(ctx, res, params, url.searchParams);
+      } catch (err) {
+        sendError(res, err, `${req.method} ${url.pathname}`);
+      }
+      return true;
+    },
+  };
+}

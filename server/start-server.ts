@@ -1,0 +1,30 @@
+/**
+ * The whole HTTP server of `ds serve` and `ds up`: REST (seed-compatible), health and
+ * metrics, and GraphQL with subscriptions, on one port.
+ */
+import type pg from "pg";
+import { parseApiKeys } from "./api-keys.ts";
+import { createGraphqlMount } from "./graphql/mount.ts";
+import { createHealthMount } from "./health/health-mount.ts";
+import { startHttpServer, type RunningServer } from "./http-server.ts";
+import type { ServerContext } from "./mount.ts";
+import { createRestMount } from "./rest/rest-mount.ts";
+
+export interface ServeOptions {
+  pool: pg.Pool;
+  databaseUrl: string;
+  buildersDir: string;
+  host?: string;
+  port?: number;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const ctx: ServerContext = {
+    pool: options.pool,
+    databaseUrl: options.databaseUrl,
+    apiKeys: parseApiKeys(process.env.API_KEYS),
+    buildersDir: options.buildersDir,
+  };
+  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx)];
+  return startHttpServer(mounts, { host: options.host, port: options.port });
+}
