@@ -1,20 +1,25 @@
 /**
  * Which database a command uses: `--database-url`, else `$DATABASE_URL`, else the
- * embedded PostgreSQL in `./.datastream/` (database `datastream`).
+ * embedded PostgreSQL in `./.datastream/` (database `datastream`; `$DS_DATA_DIR` and
+ * `$DS_PG_PORT` move it elsewhere).
  */
+import { dirname } from "node:path";
 import pg from "pg";
 import { startEmbedded } from "./embedded.ts";
 
 export interface OpenDatabase {
   url: string;
   embedded: boolean;
+  /** Where the embedded server keeps its files (only when embedded). */
+  dir?: string;
   close(): Promise<void>;
 }
 
 export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; port?: number; log?: (l: string) => void } = {}): Promise<OpenDatabase> {
   const given = options.databaseUrl ?? process.env.DATABASE_URL;
   if (given) return { url: given, embedded: false, close: async () => {} };
-  const server = await startEmbedded({ dir: options.dataDir ?? process.env.DS_DATA_DIR, port: options.port, log: options.log });
+  const envPort = process.env.DS_PG_PORT ? Number(process.env.DS_PG_PORT) : undefined;
+  const server = await startEmbedded({ dir: options.dataDir ?? process.env.DS_DATA_DIR, port: options.port ?? envPort, log: options.log });
   const admin = new pg.Client(server.url);
   await admin.connect();
   try {
@@ -27,5 +32,5 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir?: st
   }
   const url = new URL(server.url);
   url.pathname = "/datastream";
-  return { url: url.toString(), embedded: true, close: () => server.stop() };
+  return { url: url.toString(), embedded: true, dir: dirname(server.dataDir), close: () => server.stop() };
 }

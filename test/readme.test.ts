@@ -36,6 +36,13 @@ describe("README examples", () => {
     expect(sqlBlocks.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("documents a config.toml that parses", async () => {
+    const { parseDatasetConfig } = await import("../datasets/config.ts");
+    const tomls = [...readme.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(tomls.length).toBeGreaterThanOrEqual(1);
+    for (const t of tomls) expect(parseDatasetConfig(t, "README.md").name).toBe("mock-moving-avg");
+  });
+
   it("runs every statement of every sql block without error, with the results it claims", async () => {
     for (const block of sqlBlocks) {
       for (const sql of statements(block)) {

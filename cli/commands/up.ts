@@ -19,7 +19,7 @@ export const up: Verb = {
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listenOptions(values) });
       const shown = new URL(ctx.db.url);
       console.log(`datastream is up
-  database: ${shown.toString()}${ctx.db.embedded ? " (embedded PostgreSQL in ./.datastream)" : ""}
+  database: ${shown.toString()}${ctx.db.embedded ? ` (embedded PostgreSQL in ${ctx.db.dir})` : ""}
   psql:     psql '${shown.toString()}' -c "select ds.build('mock-ohlc', '0.1.0', '2024-01-01', '2024-01-31')"
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
   REST:     ${server.url}/api/v1/status

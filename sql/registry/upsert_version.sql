@@ -1,6 +1,7 @@
 -- Writing one resolved definition: a new version is inserted; a registered one is left
--- alone when unchanged, updated in place when only its description, builder, chunk,
--- max_attempts, env_vars or tags changed, and refused (DS011) when its definition changed.
+-- alone when unchanged, updated in place when only its description, builder (and its SQL
+-- text or transform), chunk, max_attempts, env_vars or tags changed, and refused (DS011)
+-- when its definition changed.
 
 create or replace function ds_private.check_version_unchanged(current ds_private.dataset_versions, def jsonb) returns void
 language plpgsql volatile as $$
@@ -28,6 +29,8 @@ language plpgsql volatile as $$
 declare
   v_current ds_private.dataset_versions;
   v_other text;
+  v_transform jsonb := nullif(def -> 'transform', 'null');
+  v_sql text;
 begin
   select d.id into dataset_id from ds_private.datasets d where d.name = def ->> 'name';
   new_dataset := dataset_id is null;
@@ -44,14 +47,16 @@ begin
   if v_current.id is not null then
     perform ds_private.check_version_unchanged(v_current, def);
     version_id := v_current.id;
+    -- a transform's SQL is generated later (ds_private.generate_transform_sql): keep it here
+    v_sql := case when v_transform is null then def ->> 'builder_sql' else v_current.builder_sql end;
     update ds_private.dataset_versions v
     set description = def ->> 'description', builder = def ->> 'builder', chunk = (def ->> 'chunk')::integer,
         max_attempts = (def ->> 'max_attempts')::integer, env_vars = (def ->> 'env_vars')::boolean, tags = def -> 'tags',
-        updated_at = now()
+        builder_sql = v_sql, transform = v_transform, updated_at = now()
     where v.id = v_current.id
-      and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags) is distinct from
+      and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
-           (def ->> 'env_vars')::boolean, def -> 'tags');
+           (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -63,12 +68,12 @@ begin
       'Use a version that differs after replacing . and - by _.');
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
-    calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name)
+    calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
-    (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name')
+    (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform)
   returning id into version_id;
   status := 'registered';
 end;

@@ -17,7 +17,7 @@ begin
   end if;
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
-                        'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies']);
+                        'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -111,6 +111,7 @@ declare
   v_semver record;
   v_timing record;
   v_schema jsonb;
+  v_builder record;
 begin
   if jsonb_typeof(definition) = 'object' then
     -- a JSON null means "absent" for every top-level field
@@ -122,11 +123,13 @@ begin
   perform ds_private.check_table_name(v_name, v_version);
   v_timing := ds_private.resolve_timing(definition);
   v_schema := ds_private.normalize_schema(definition -> 'schema', v_name, v_version);
+  v_builder := ds_private.resolve_builder(definition);
   return jsonb_build_object(
     'name', v_name, 'version', v_version,
     'major', v_semver.major, 'minor', v_semver.minor, 'patch', v_semver.patch, 'prerelease', v_semver.prerelease,
     'view_name', ds_private.dataset_view_name(v_name), 'table_name', ds_private.dataset_table_name(v_name, v_version),
-    'description', definition ->> 'description', 'builder', coalesce(definition ->> 'builder', 'builder.ts'),
+    'description', definition ->> 'description', 'builder', v_builder.builder,
+    'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform,
     'calendar', v_timing.calendar, 'granularity', definition ->> 'granularity', 'step', v_timing.step, 'start_at', v_timing.start_at,
     'schema', v_schema, 'key', to_jsonb(ds_private.normalize_key(definition -> 'key', v_schema, v_name, v_version)),
     'chunk', coalesce((definition ->> 'chunk')::integer, ds_private.default_chunk(v_timing.step)),
@@ -136,4 +139,4 @@ begin
     'dependencies', ds_private.resolve_dependencies(definition));
 end;
 $$;
-comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, dependencies) and returns it resolved for storage.';
+comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder, dependencies) and returns it resolved for storage.';
