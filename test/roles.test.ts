@@ -50,6 +50,7 @@ describe("ds_reader", () => {
     expect((await readerClient.query("select count(*)::int n from ds.data('t-sparse', '0.1.0', '2024-01-01', '2024-01-10')")).rows[0].n).toBe(24);
     expect((await readerClient.query("select count(*)::int n from ds.missing('t-sparse', '0.1.0', '2024-01-01', '2024-01-20')")).rows[0].n).toBe(1);
     expect((await readerClient.query("select count(*)::int n from ds.calendar_points('nyse-daily', '1d', '2024-01-01', '2024-12-31')")).rows[0].n).toBe(252);
+    expect((await readerClient.query("select ds.sma(array[1, 2, 3]::float8[], 2) s")).rows[0].s).toEqual([null, 1.5, 2.5]);
   });
 
   it("can neither build, delete, write, nor read internals", async () => {
