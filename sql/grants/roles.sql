@@ -19,7 +19,8 @@ begin
     select p.oid::regprocedure from pg_catalog.pg_proc p
     where p.pronamespace = 'ds'::regnamespace
       and p.proname in ('data', 'missing', 'is_open', 'next_open', 'calendar_points', 'find_datasets', 'build', 'wait', 'cancel', 'delete',
-                        'sma', 'ema', 'rsi', 'macd', 'stoch', 'roc', 'mom', 'willr', 'bbands', 'atr', 'stddev')
+                        'sma', 'ema', 'rsi', 'macd', 'stoch', 'roc', 'mom', 'willr', 'bbands', 'atr', 'stddev',
+                        'bars', 'asof', 'gaps')
   loop
     execute format('alter function %s security definer set search_path = pg_catalog, pg_temp', v_function);
     execute format('grant execute on function %s to %I', v_function,

@@ -1,0 +1,109 @@
+-- ds.asof: the as-of join of a right dataset onto the rows of a left dataset (kdb+'s aj), as
+-- one merge of both ordered streams with a running window aggregate.
+
+create or replace function ds_private.asof_check_by(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[]) returns void
+language plpgsql stable as $$
+declare
+  v_mismatch text;
+begin
+  if by is null then
+    raise exception 'by must not be null' using errcode = 'DS025',
+      detail = 'by lists the fields both datasets are matched on.', hint = 'Pass ''{}'' to match on time only.';
+  end if;
+  perform ds_private.check_fields(l, by, 'by');
+  perform ds_private.check_fields(r, by, 'by');
+  select string_agg(format('%s (%s on the left, %s on the right)', b, ds_private.field_types(l.schema) ->> b,
+                           ds_private.field_types(r.schema) ->> b), ', ')
+    into v_mismatch from unnest(by) b
+  where ds_private.field_types(l.schema) ->> b <> ds_private.field_types(r.schema) ->> b;
+  if v_mismatch is not null then
+    raise exception 'by fields of different types: %', v_mismatch using errcode = 'DS025',
+      detail = format('%s %s and %s %s must have the same type in every by field.', l.name, l.version, r.name, r.version),
+      hint = 'Match on fields of the same type.';
+  end if;
+end;
+$$;
+comment on function ds_private.asof_check_by(ds_private.dataset_versions, ds_private.dataset_versions, text[]) is 'Raises DS025 unless every field of by exists, with the same type, in both dataset versions.';
+
+create or replace function ds_private.asof_lookback(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[],
+  start_at timestamptz, end_at timestamptz) returns timestamptz
+language plpgsql stable as $$
+declare
+  v_columns text := (select string_agg(format('t.%I', b), ', ') from unnest(by) b);
+  v_groups text := 'select array_agg(jsonb_build_array(%2$s)) from (select distinct %1$s from ds_data.%3$I t where t.ts >= $1 and t.ts <= $2) t';
+  v_first timestamptz;     -- the first right row
+  v_wanted jsonb[];        -- the by values of the left rows
+  v_found jsonb[] := '{}'; -- those with a right row in [v_from, start_at]
+  v_from timestamptz := start_at;
+  v_width interval := r.step * 64;
+  v_slice jsonb[];
+begin
+  execute format('select min(t.ts) from ds_data.%I t', r.table_name) into v_first;
+  if v_first is null or v_first >= start_at then
+    return start_at;
+  elsif v_columns is null then
+    -- one group: the latest right row at or before start_at (one probe of the primary key)
+    execute format('select max(t.ts) from ds_data.%I t where t.ts <= $1', r.table_name) into v_from using start_at;
+    return v_from;
+  end if;
+  execute format(v_groups, v_columns, v_columns, l.table_name) into v_wanted using start_at, end_at;
+  -- widen the window back from start_at (8x each time) until each group has a right row in it
+  while v_wanted is not null and v_from > v_first and not (v_wanted <@ v_found) loop
+    execute format(v_groups, v_columns, v_columns, r.table_name) into v_slice using v_from - v_width, v_from;
+    v_found := v_found || coalesce(v_slice, '{}');
+    v_from := v_from - v_width;
+    v_width := v_width * 8;
+  end loop;
+  return greatest(v_from, v_first);
+end;
+$$;
+comment on function ds_private.asof_lookback(ds_private.dataset_versions, ds_private.dataset_versions, text[], timestamptz, timestamptz) is 'How far back from start_at ds.asof must read the right dataset: start_at when it has no row before; without by, its latest row at or before start_at; with by, a window widened back from start_at (64 right steps, then 8 times wider each time) until every by group of the left rows in [start_at, end_at] has a right row in it, or the right dataset''s first row is reached. Cost: the distinct by values of the left rows, and the right rows of that window; a group the right dataset lacks costs a scan of all its rows before start_at.';
+
+create or replace function ds_private.asof_sql(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[]) returns text
+language plpgsql stable as $$
+declare
+  -- typed columns of the stream: g_i by fields, l_i left and r_i right key fields
+  v_by text := (select coalesce(string_agg(format(', t.%I as g_%s', b, o), '' order by o), '') from unnest(by) with ordinality k(b, o));
+  v_left_key text := (select coalesce(string_agg(format(', t.%I as l_%s', f, o), '' order by o), '') from unnest(l.key) with ordinality k(f, o));
+  v_left_nulls text := (select coalesce(string_agg(format(', null::%s', ds_private.column_type(ds_private.field_types(l.schema) ->> f)), '' order by o), '')
+                        from unnest(l.key) with ordinality k(f, o));
+  v_right_key text := (select coalesce(string_agg(format(', t.%I', f), '' order by o), '') from unnest(r.key) with ordinality k(f, o));
+  v_right_nulls text := (select coalesce(string_agg(format(', null::%s as r_%s', ds_private.column_type(ds_private.field_types(r.schema) ->> f), o), '' order by o), '')
+                         from unnest(r.key) with ordinality k(f, o));
+  v_left_order text := (select coalesce(string_agg(format(', m.l_%s', o), '' order by o), '') from unnest(l.key) with ordinality k(f, o));
+  v_partition text := (select coalesce('partition by ' || string_agg(format('u.g_%s', o), ', ' order by o), '') from unnest(by) with ordinality k(b, o));
+  v_right_order text := (select coalesce(string_agg(format(', u.r_%s', o), '' order by o), '') from unnest(r.key) with ordinality k(f, o));
+begin
+  -- whole rows travel through the sorts; jsonb is built only for the rows returned
+  return format(
+    'select m.ts, to_jsonb(m.l) - ''ts'', (m.r).ts, case when (m.r).ts is not null then to_jsonb(m.r) - ''ts'' end from ('
+    ' select u.ts, u.side, u.l%1$s, ds_private.last_of(u.r) over w as r'
+    ' from (select t.ts, 1 as side, t as l, null::ds_data.%2$I as r%3$s%4$s%5$s from ds_data.%6$I t where t.ts >= $1 and t.ts <= $2'
+    '       union all'
+    '       select t.ts, 0, null::ds_data.%6$I, t%3$s%7$s%8$s from ds_data.%2$I t where t.ts >= $3 and t.ts <= $2) u'
+    ' window w as (%9$s order by u.ts, u.side%10$s rows unbounded preceding)) m '
+    'where m.side = 1 order by m.ts%11$s',
+    replace(v_left_order, 'm.', ''), r.table_name, v_by, v_left_key, v_right_nulls, l.table_name, v_left_nulls, v_right_key,
+    v_partition, v_right_order, v_left_order);
+end;
+$$;
+comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[]) is 'The statement of ds.asof: left rows of [$1, $2] and right rows of [$3, $2] in one stream of whole rows, partitioned by the by fields and ordered by (ts, right before left, right key); the running last_of of the right row is, at each left row, the last right row at or before it. jsonb is built for the returned rows only.';
+
+create or replace function ds.asof(left_dataset text, left_version text, right_dataset text, right_version text,
+  start_at timestamptz, end_at timestamptz, by text[] default '{}')
+returns table (ts timestamptz, left_data jsonb, right_ts timestamptz, right_data jsonb)
+language plpgsql stable set search_path = pg_catalog, pg_temp as $$
+declare
+  v_left ds_private.dataset_versions := ds_private.find_version(left_dataset, left_version);
+  v_right ds_private.dataset_versions := ds_private.find_version(right_dataset, right_version);
+  v_by text[];
+begin
+  perform ds_private.check_range(start_at, end_at);
+  perform ds_private.asof_check_by(v_left, v_right, by);
+  v_by := array(select b from unnest(asof.by) with ordinality u(b, o) group by b order by min(o));
+  return query execute ds_private.asof_sql(v_left, v_right, v_by)
+    using start_at, end_at, ds_private.asof_lookback(v_left, v_right, v_by, start_at, end_at);
+end;
+$$;
+comment on function ds.asof(text, text, text, text, timestamptz, timestamptz, text[]) is '@behavior -connection +list
+As-of join (kdb+ aj): for each row of the left dataset version in [start_at, end_at], in (ts, key) order, the latest row of the right dataset version at or before its ts with the same values of the by fields (default none: the latest right row of any key), as (ts, left_data jsonb, right_ts, right_data jsonb); right_ts and right_data are null when there is none. Among right rows of one ts the last in key order wins; right rows before start_at are found (the read window widens back from start_at). by values match like GROUP BY (null matches null). Raises DS001, DS012 (bad range), DS025 (a by field missing from either dataset or of different types).';
