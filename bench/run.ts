@@ -7,7 +7,9 @@
  *      and where one chunk's time goes;
  *   2. planning: ds.build and ds.missing over ten built years vs over one day
  *      (target: within 2x), for the always-open and the intraday nyse calendar;
- *   3. per-chunk overhead: a build of no-op chunks vs no-op graphile-worker jobs.
+ *   3. per-chunk overhead: a build of no-op chunks vs no-op graphile-worker jobs;
+ *   4. SQL builders vs TypeScript builders: the same derived datasets built by their
+ *      TypeScript (0.1.0) and SQL (0.2.0) versions (informational, no target).
  *
  * Prints tables, one TARGET line per target, and a last line `BENCH_JSON {...}`. Exits 0
  * when a target is missed (the line says TARGET MISSED), 1 only when the bench fails.
@@ -15,8 +17,8 @@
  * Environment: DATABASE_URL (use a scratch database on that server instead of an
  * embedded PostgreSQL 18), BENCH_ROWS (1000000), BENCH_RUNS (3), BENCH_CALLS (50),
  * BENCH_NOOP_CHUNKS (2000), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of
- * chunk sizes for an extra one-run sweep), BENCH_ONLY (comma list of throughput,
- * profile, planning, queue).
+ * chunk sizes for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ONLY (comma
+ * list of throughput, profile, planning, queue, sql).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -24,6 +26,7 @@ import { measureThroughput, type ThroughputResult } from "./build-throughput.ts"
 import { PHASES, profileChunks, type ChunkProfile } from "./chunk-profile.ts";
 import { coverTenYears, measurePlanning, type CallLatency, type CoverageSetup } from "./planning.ts";
 import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
+import { measureSqlVsTs, prepareDependency, type SqlVsTsResult } from "./sql-vs-ts.ts";
 import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
 import { median } from "./stats.ts";
 
@@ -40,7 +43,8 @@ const CALLS = env("BENCH_CALLS", 50);
 const NOOP_CHUNKS = env("BENCH_NOOP_CHUNKS", 2000);
 const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
 const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue").split(",").map((s) => s.trim()));
+const SQL_ROWS = env("BENCH_SQL_ROWS", 200_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue,sql").split(",").map((s) => s.trim()));
 
 const THROUGHPUT_GOAL = 0.5;
 const PLANNING_GOAL = 2;
@@ -198,6 +202,24 @@ async function queueSection(db: BenchDatabase): Promise<QueueOverhead> {
   return q;
 }
 
+async function sqlSection(db: BenchDatabase): Promise<SqlVsTsResult[]> {
+  heading("4. SQL builders vs TypeScript builders (derived from bench-minute-ohlc)");
+  note(`median of ${RUNS} run(s), alternating; each run: truncate, ds.build + ds.wait with the in-process worker`);
+  note("(concurrency 2). 0.1.0 = builder.ts (rows through Node, COPY), 0.2.0 = builder.sql (ds.run_sql_task).");
+  await prepareDependency(db, SQL_ROWS, log);
+  const results: SqlVsTsResult[] = [];
+  for (const dataset of ["bench-minute-close", "bench-minute-sma"]) results.push(await measureSqlVsTs(db, dataset, SQL_ROWS, RUNS, log));
+  console.log();
+  console.log(
+    table(
+      ["dataset", "rows", "chunks", "TS s", "TS rows/s", "SQL s", "SQL rows/s", "SQL / TS", "differing rows"],
+      results.map((r) => [r.dataset, r.rows, r.chunks, seconds(median(r.tsMs)), r.tsRowsPerSec, seconds(median(r.sqlMs)), r.sqlRowsPerSec, r.ratio.toFixed(2), r.differences]),
+    ),
+  );
+  note("bench-minute-close: the close of each bar; bench-minute-sma: a 5-minute moving average (lookback 5m, a window function in SQL).");
+  return results;
+}
+
 async function main(): Promise<number> {
   const started = new Date();
   const load0 = loadavg();
@@ -223,6 +245,7 @@ async function main(): Promise<number> {
     if (ONLY.has("profile")) out.chunkProfile = await profileSection(db);
     if (ONLY.has("planning")) out.planning = await planningSection(db, targets);
     if (ONLY.has("queue")) out.queueOverhead = await queueSection(db);
+    if (ONLY.has("sql")) out.sqlVsTs = await sqlSection(db);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -238,7 +261,7 @@ async function main(): Promise<number> {
     date: started.toISOString(),
     machine: { ...m, loadavgStart: load0, loadavgEnd: load1 },
     server: db.server,
-    settings: { rows: ROWS, runs: RUNS, calls: CALLS, noopChunks: NOOP_CHUNKS, coverage: COVERAGE },
+    settings: { rows: ROWS, runs: RUNS, calls: CALLS, noopChunks: NOOP_CHUNKS, coverage: COVERAGE, sqlRows: SQL_ROWS },
     ...out,
     targets,
   };

@@ -2,7 +2,8 @@
  * `builders/<name>/<version>/config.toml`: parsed with smol-toml, shape-checked with zod,
  * normalized into the JSON definition that `ds.register_datasets` takes. Node checks the
  * file (TOML syntax, field shapes, unknown fields, name and version against the folders,
- * the builder file); SQL checks the meaning (semver, calendar, types, names, graph).
+ * the builder file, whose text it reads when it is a .sql builder); SQL checks the meaning
+ * (semver, calendar, types, names, graph, the builder SQL, the transform).
  * Every error is a DsError DS019 whose message names the file and the field.
  *
  * @example
@@ -34,7 +35,12 @@ export interface DatasetDefinition {
   name: string;
   version: string;
   description: string | null;
-  builder: string;
+  /** The builder file; null with a [transform] (registration stores "transform:<kind>"). */
+  builder: string | null;
+  /** The text of a .sql builder, read by loadDatasetConfig (a SQL builder, docs/sql-builders.md). */
+  builder_sql?: string;
+  /** The [transform] table: { kind, ...parameters } — a built-in transform instead of a builder. */
+  transform?: TransformDefinition;
   calendar: string;
   granularity: string;
   start_date: string;
@@ -47,6 +53,9 @@ export interface DatasetDefinition {
   dependencies: DependencyDefinition[];
 }
 
+/** A built-in transform: `[transform] kind = "copy" ...` (docs/sql-builders.md). */
+export type TransformDefinition = { kind: string } & Record<string, unknown>;
+
 const fieldSpec = z.union([z.string(), z.strictObject({ type: z.string(), nullable: z.boolean().optional() })]);
 const dependencySpec = z.union([
   z.string(),
@@ -56,7 +65,8 @@ const configSpec = z.strictObject({
   name: z.string().min(1),
   version: z.string().min(1),
   description: z.string().optional(),
-  builder: z.string().default("builder.ts"),
+  builder: z.string().optional(),
+  transform: z.looseObject({ kind: z.string().min(1) }).optional(),
   calendar: z.string(),
   granularity: z.string(),
   "start-date": z.union([z.date(), z.string()]),
@@ -127,11 +137,16 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     throw new DsError("DS019", errors.map((e) => e.message).join("; "), { detail: `file ${file}`, hint: errors[0]!.hint });
   }
   const c = result.data;
+  if (c.transform && c.builder !== undefined && c.builder !== "builder.ts") {
+    throw configError(file, "builder", `builder "${c.builder}" and [transform] are exclusive`,
+      "A transform generates its SQL: remove the builder field (or [transform]).");
+  }
   return {
     name: c.name,
     version: c.version,
     description: c.description ?? null,
-    builder: c.builder,
+    builder: c.transform ? null : (c.builder ?? "builder.ts"),
+    ...(c.transform ? { transform: jsonValue(file, c.transform) as TransformDefinition } : {}),
     calendar: c.calendar,
     granularity: c.granularity,
     start_date: startDate(file, c["start-date"]),
@@ -145,9 +160,21 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
   };
 }
 
+/** TOML values as JSON: dates and times become their TOML text ("2024-01-02", ISO date-times) — a transform's parameters. */
+function jsonValue(file: string, value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => jsonValue(file, v));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(file, v)]));
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) throw configError(file, "transform", `${value} is not a JSON number`);
+  return value;
+}
+
 /**
  * Read and parse `<dir>/<name>/<version>/config.toml`, checking that name and version match
- * the folders and that the builder file exists.
+ * the folders and that the builder file exists; a .sql builder's text is read into
+ * builder_sql (registered with the definition: the database runs it).
  */
 export function loadDatasetConfig(file: string): DatasetDefinition {
   const def = parseDatasetConfig(readFileSync(file, "utf8"), file);
@@ -162,9 +189,11 @@ export function loadDatasetConfig(file: string): DatasetDefinition {
     throw configError(file, "version", `version "${def.version}" does not match the folder "${folderVersion}"`,
       "The folder builders/<name>/<version> and the fields name and version must agree.");
   }
+  if (def.builder === null) return def; // a [transform]
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(def.builder) || !existsSync(join(versionDir, def.builder))) {
     throw configError(file, "builder", `builder file "${def.builder}" not found in ${versionDir}`,
-      "Add builder.ts next to config.toml, or set builder to the file that exports build().");
+      "Add builder.ts next to config.toml, or set builder to the file that exports build() (or to builder.sql).");
   }
+  if (def.builder.endsWith(".sql")) def.builder_sql = readFileSync(join(versionDir, def.builder), "utf8");
   return def;
 }

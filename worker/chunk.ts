@@ -26,6 +26,9 @@ export interface TaskSpec {
   max_attempts: number;
   /** Slot ranges [lower, upper) in epoch ms; the points are lower, lower + step, ... */
   points: [number, number][];
+  /** True for a SQL builder (builder.sql or a transform): run with worker/sql-chunk.ts. */
+  sql: boolean;
+  /** Empty for a SQL builder (it reads its dependencies itself). */
   dependencies: DependencySpec[];
 }
 

@@ -1,10 +1,12 @@
 /**
  * A dry run: plan the build and run every chunk of its closure for real, in dependency
  * order, inside one transaction on `client` that the caller rolls back. No second
- * in-memory implementation: the same planner, builders, validation and COPY.
+ * in-memory implementation: the same planner, builders, validation and COPY (or, for SQL
+ * builders, the same ds.run_sql_task).
  */
 import type pg from "pg";
 import { buildChunk, startTask, writeChunk } from "./chunk.ts";
+import { runSqlChunk } from "./sql-chunk.ts";
 
 export interface DryRunResult {
   buildId: number;
@@ -25,7 +27,8 @@ export async function dryRunBuild(client: pg.ClientBase, buildersDir: string, na
     for (const { id } of ready.rows) {
       const spec = await startTask(client, id, null, null);
       if (!spec) continue;
-      await writeChunk(client, spec, await buildChunk(client, spec, buildersDir));
+      if (spec.sql) await runSqlChunk(client, spec);
+      else await writeChunk(client, spec, await buildChunk(client, spec, buildersDir));
       chunks++;
     }
   }

@@ -1,12 +1,15 @@
 /**
  * The graphile-worker task `ds_run_task`: marks the chunk running, builds it, and writes
- * it in one transaction (see chunk.ts). Builder exceptions are retried by graphile-worker
- * up to the dataset's max-attempts; validation and data errors fail at once.
+ * it in one transaction (see chunk.ts; a SQL builder's chunk runs inside PostgreSQL, see
+ * sql-chunk.ts). Builder exceptions and other database errors (serialization failures,
+ * lost connections) are retried by graphile-worker up to the dataset's max-attempts;
+ * validation and data errors (DS017) and other DS errors fail at once.
  */
 import type { Task } from "graphile-worker";
 import type pg from "pg";
 import { DsError } from "../db/errors.ts";
 import { BuilderFailure, buildChunk, startTask, writeChunk } from "./chunk.ts";
+import { runSqlChunk } from "./sql-chunk.ts";
 
 export interface RunTaskOptions {
   pool: pg.Pool;
@@ -20,6 +23,11 @@ export function makeRunTask({ pool, workerId, buildersDir }: RunTaskOptions): Ta
     const spec = await startTask(pool, taskId, workerId, helpers.job.locked_by);
     if (!spec) return;
     try {
+      if (spec.sql) {
+        // one statement, one transaction: rows, coverage and the task's state
+        await runSqlChunk(pool, spec);
+        return;
+      }
       const points = await buildChunk(pool, spec, buildersDir);
       const client = await pool.connect();
       try {

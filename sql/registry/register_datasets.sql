@@ -45,6 +45,12 @@ begin
   for v_i in 1 .. coalesce(array_length(v_defs, 1), 0) loop
     perform ds_private.link_dependencies(v_defs[v_i], v_ids[v_i], v_status[v_i] = 'registered');
   end loop;
+  -- transforms generate their SQL from the stored version and its dependencies
+  for v_i in 1 .. coalesce(array_length(v_defs, 1), 0) loop
+    if v_defs[v_i] -> 'transform' <> 'null' and ds_private.generate_transform_sql(v_ids[v_i]) and v_status[v_i] = 'unchanged' then
+      v_status[v_i] := 'updated';
+    end if;
+  end loop;
   perform ds_private.check_dependency_graph(v_new_versions);
   perform ds_private.check_derived_names(v_new_versions, v_new_datasets);
 
@@ -53,6 +59,8 @@ begin
   from ds_private.dataset_versions v
   where v.id = any (v_new_versions) and v.id = ds_private.newest_version_id(v.dataset_id)
   order by v.dataset_id;
+  -- SQL builders compile against the tables (just created ones included)
+  perform ds_private.check_builder_sql(id) from unnest(v_ids, v_status) t(id, status) where status <> 'unchanged';
 
   -- new typed tables: PostGraphile servers watching this channel rebuild their schema
   if cardinality(v_new_versions) > 0 then
@@ -65,8 +73,9 @@ begin
 end;
 $$;
 comment on function ds.register_datasets(jsonb) is
-'Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
-'New versions get a typed table in ds_data and their dataset''s view moves to the newest version. Raises DS002-DS011, DS014 or DS019 naming the dataset, version and field.';
+'Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, builder_sql, transform, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
+'builder_sql is the text of a builder.sql; transform ({"kind": ..., params...}) generates it instead. '
+'New versions get a typed table in ds_data and their dataset''s view moves to the newest version. Raises DS002-DS011, DS014, DS019 or DS023 naming the dataset, version and field.';
 
 create or replace function ds.register_dataset(definition jsonb) returns jsonb
 language sql volatile as $$

@@ -1,5 +1,6 @@
 -- What the worker asks for when it picks up a job: the task's points and, per dependency,
 -- the calendar points its chunk reads (entries), so it can fetch rows in one query each.
+-- For a SQL builder ("sql": true) no entries: ds.run_sql_task reads the tables itself.
 -- Points travel as slot ranges [lower, upper) in epoch milliseconds with the step: the
 -- worker enumerates them (a JSON array of every point cost 1 µs per point here).
 
@@ -33,7 +34,9 @@ begin
     'env_vars', v_version.env_vars,
     'max_attempts', v_version.max_attempts,
     'points', ds_private.slot_ranges_ms(v_task.points),
-    'dependencies', coalesce((
+    -- a SQL builder runs in ds.run_sql_task, which reads its dependencies itself
+    'sql', v_version.builder_sql is not null,
+    'dependencies', case when v_version.builder_sql is not null then '[]' else coalesce((
       select jsonb_agg(jsonb_build_object(
         'name', dv.name, 'version', dv.version, 'table', dv.table_name,
         'lookback_ms', case when d.lookback is not null and d.lookback_points is null
@@ -43,11 +46,11 @@ begin
         'entries', ds_private.slot_ranges_ms(ds_private.version_slots(dv.id, ds_private.dependency_window(v_task.points, d)))
       ) order by dv.name)
       from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
-      where d.dataset_version_id = v_version.id), '[]'));
+      where d.dataset_version_id = v_version.id), '[]') end);
 end;
 $$;
 comment on function ds.start_task(bigint, uuid, text) is '@behavior -*
-Worker API: marks a task running and returns what its chunk needs (points, dependency entries); null when there is nothing to run.';
+Worker API: marks a task running and returns what its chunk needs (points, dependency entries; "sql": true and no entries for a SQL builder, run with ds.run_sql_task); null when there is nothing to run.';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$
