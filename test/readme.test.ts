@@ -40,7 +40,13 @@ describe("README examples", () => {
     const { parseDatasetConfig } = await import("../datasets/config.ts");
     const tomls = [...readme.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(tomls.length).toBeGreaterThanOrEqual(1);
-    for (const t of tomls) expect(parseDatasetConfig(t, "README.md").name).toBe("mock-moving-avg");
+    expect(parseDatasetConfig(tomls[0]!, "README.md").name).toBe("mock-moving-avg");
+    // the others are the configs of example datasets in builders/, verbatim but for comments
+    for (const t of tomls.slice(1)) {
+      const def = parseDatasetConfig(t, "README.md");
+      const file = join(projectRoot(), "builders", def.name, def.version, "config.toml");
+      expect({ ...parseDatasetConfig(readFileSync(file, "utf8"), file), description: null }).toEqual({ ...def, description: null });
+    }
   });
 
   it("runs every statement of every sql block without error, with the results it claims", async () => {
@@ -54,6 +60,16 @@ describe("README examples", () => {
         if (/from ds\.data\('mock-minute-bars'/.test(sql)) expect(rows.length, sql).toBe(8);
         if (/calendar_points\('nyse-daily', '1d', '2024-01-01', '2024-12-31'\)/.test(sql)) expect(Number(rows[0].count)).toBe(252);
         if (/ds\.is_open\('nyse', '2024-11-29 18:30Z'\)/.test(sql)) expect(rows[0].is_open).toBe(false);
+        if (/ds\.data\('mock-bars-daily'/.test(sql)) {
+          expect(rows, sql).toHaveLength(8); // 4 sessions (Thanksgiving is closed) x 2 tickers
+          expect(rows.filter((r) => r.ts.toISOString().startsWith("2024-11-29")).map((r) => r.data.trades)).toEqual([210, 210]);
+        }
+        if (/ds\.data\('mock-multi-rsi'/.test(sql)) {
+          expect(rows, sql).toHaveLength(9);
+          for (const r of rows) expect(r.data.rsi).toBeGreaterThan(0);
+        }
+        if (/ds\.bars\('mock-minute-bars'/.test(sql)) expect(rows, sql).toHaveLength(28); // 14:30-18:00 UTC, 14 bars x 2 tickers
+        if (/ds\.asof\(/.test(sql)) expect(rows.length, sql).toBeGreaterThan(0);
       }
     }
   });
