@@ -9,7 +9,10 @@
  *      (target: within 2x), for the always-open and the intraday nyse calendar;
  *   3. per-chunk overhead: a build of no-op chunks vs no-op graphile-worker jobs;
  *   4. SQL builders vs TypeScript builders: the same derived datasets built by their
- *      TypeScript (0.1.0) and SQL (0.2.0) versions (informational, no target).
+ *      TypeScript (0.1.0) and SQL (0.2.0) versions (informational, no target);
+ *   5. resampling one year of 1-minute bars for 20 tickers to 5m/1h/1d through the
+ *      resample transform vs a plain `group by date_bin(...)` over the same rows;
+ *   6. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join.
  *
  * Prints tables, one TARGET line per target, and a last line `BENCH_JSON {...}`. Exits 0
  * when a target is missed (the line says TARGET MISSED), 1 only when the bench fails.
@@ -17,8 +20,9 @@
  * Environment: DATABASE_URL (use a scratch database on that server instead of an
  * embedded PostgreSQL 18), BENCH_ROWS (1000000), BENCH_RUNS (3), BENCH_CALLS (50),
  * BENCH_NOOP_CHUNKS (2000), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of
- * chunk sizes for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ONLY (comma
- * list of throughput, profile, planning, queue, sql).
+ * chunk sizes for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS
+ * (1000000), BENCH_ONLY (comma list of throughput, profile, planning, queue, sql,
+ * resample, asof).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -27,6 +31,8 @@ import { PHASES, profileChunks, type ChunkProfile } from "./chunk-profile.ts";
 import { coverTenYears, measurePlanning, type CallLatency, type CoverageSetup } from "./planning.ts";
 import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
 import { measureSqlVsTs, prepareDependency, type SqlVsTsResult } from "./sql-vs-ts.ts";
+import { measureResample, reportResample } from "./resample.ts";
+import { measureAsof, printAsof } from "./asof.ts";
 import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
 import { median } from "./stats.ts";
 
@@ -44,7 +50,8 @@ const NOOP_CHUNKS = env("BENCH_NOOP_CHUNKS", 2000);
 const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
 const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
 const SQL_ROWS = env("BENCH_SQL_ROWS", 200_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue,sql").split(",").map((s) => s.trim()));
+const ASOF_ROWS = env("BENCH_ASOF_ROWS", 1_000_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue,sql,resample,asof").split(",").map((s) => s.trim()));
 
 const THROUGHPUT_GOAL = 0.5;
 const PLANNING_GOAL = 2;
@@ -246,6 +253,17 @@ async function main(): Promise<number> {
     if (ONLY.has("planning")) out.planning = await planningSection(db, targets);
     if (ONLY.has("queue")) out.queueOverhead = await queueSection(db);
     if (ONLY.has("sql")) out.sqlVsTs = await sqlSection(db);
+    if (ONLY.has("resample")) {
+      heading("5. Resampling through the resample transform vs a plain group by date_bin");
+      const r = await measureResample(db, RUNS, log);
+      reportResample(r);
+      out.resample = r;
+    }
+    if (ONLY.has("asof")) {
+      const r = await measureAsof(db.pool, { rows: ASOF_ROWS, runs: RUNS }, log);
+      printAsof(r);
+      out.asof = r;
+    }
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
