@@ -4,6 +4,7 @@ import { build } from "./commands/build.ts";
 import { calendars } from "./commands/calendars.ts";
 import { data } from "./commands/data.ts";
 import { remove } from "./commands/delete.ts";
+import { importRows } from "./commands/import.ts";
 import { serve } from "./commands/serve.ts";
 import { migrate } from "./commands/migrate.ts";
 import { status } from "./commands/status.ts";
@@ -12,4 +13,4 @@ import { up } from "./commands/up.ts";
 import { worker } from "./commands/worker.ts";
 import type { Verb } from "./verb.ts";
 
-export const verbs: Record<string, Verb> = { up, migrate, sync, worker, serve, build, data, delete: remove, status, calendars, "api-key": apiKey };
+export const verbs: Record<string, Verb> = { up, migrate, sync, worker, serve, build, data, import: importRows, delete: remove, status, calendars, "api-key": apiKey };

@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { parseCronItem } from "graphile-worker";
 import { parse, TomlDate, TomlError } from "smol-toml";
 import * as z from "zod";
 import { DsError } from "../db/errors.ts";
@@ -41,6 +42,10 @@ export interface DatasetDefinition {
   builder_sql?: string;
   /** The [transform] table: { kind, ...parameters } — a built-in transform instead of a builder. */
   transform?: TransformDefinition;
+  /** The [write] table: the dataset is written from outside (ds.write, ds import), builder null. */
+  write?: WriteDefinition;
+  /** The [refresh] table of a derived dataset. */
+  refresh?: RefreshDefinition;
   calendar: string;
   granularity: string;
   start_date: string;
@@ -55,6 +60,19 @@ export interface DatasetDefinition {
 
 /** A built-in transform: `[transform] kind = "copy" ...` (docs/sql-builders.md). */
 export type TransformDefinition = { kind: string } & Record<string, unknown>;
+
+/** `[write] conflict = ...`: what a write does with a row whose (ts, key) is stored (docs/writes.md). */
+export interface WriteDefinition {
+  conflict: "last-write-wins" | "merge-high-low" | "reject";
+}
+
+/** `[refresh]`: rebuild on write, on a cron schedule; per-key invalidation of a builder. */
+export interface RefreshDefinition {
+  on_write: boolean;
+  schedule: string | null;
+  /** null: the default (true for a transform, false for a builder). */
+  per_key: boolean | null;
+}
 
 const fieldSpec = z.union([z.string(), z.strictObject({ type: z.string(), nullable: z.boolean().optional() })]);
 const dependencySpec = z.union([
@@ -77,6 +95,8 @@ const configSpec = z.strictObject({
   chunk: z.number().int().positive().optional(),
   "max-attempts": z.number().int().positive().optional(),
   tags: z.record(z.string(), z.json()).default({}),
+  write: z.strictObject({ conflict: z.enum(["last-write-wins", "merge-high-low", "reject"]).default("last-write-wins") }).optional(),
+  refresh: z.strictObject({ "on-write": z.boolean().default(false), schedule: z.string().optional(), "per-key": z.boolean().optional() }).optional(),
 });
 
 function configError(file: string, field: string | null, message: string, hint?: string): DsError {
@@ -137,6 +157,11 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     throw new DsError("DS019", errors.map((e) => e.message).join("; "), { detail: `file ${file}`, hint: errors[0]!.hint });
   }
   const c = result.data;
+  if (c.write && (c.builder !== undefined || c.transform)) {
+    throw configError(file, c.builder !== undefined ? "builder" : "transform", "a dataset with [write] is written from outside and has no builder",
+      "Remove the builder field and [transform] (or [write]).");
+  }
+  if (c.refresh?.schedule !== undefined) checkSchedule(file, c.refresh.schedule);
   if (c.transform && c.builder !== undefined && c.builder !== "builder.ts") {
     throw configError(file, "builder", `builder "${c.builder}" and [transform] are exclusive`,
       "A transform generates its SQL: remove the builder field (or [transform]).");
@@ -145,8 +170,10 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     name: c.name,
     version: c.version,
     description: c.description ?? null,
-    builder: c.transform ? null : (c.builder ?? "builder.ts"),
+    builder: c.transform || c.write ? null : (c.builder ?? "builder.ts"),
     ...(c.transform ? { transform: jsonValue(file, c.transform) as TransformDefinition } : {}),
+    ...(c.write ? { write: { conflict: c.write.conflict } } : {}),
+    ...(c.refresh ? { refresh: { on_write: c.refresh["on-write"], schedule: c.refresh.schedule ?? null, per_key: c.refresh["per-key"] ?? null } } : {}),
     calendar: c.calendar,
     granularity: c.granularity,
     start_date: startDate(file, c["start-date"]),
@@ -158,6 +185,16 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     tags: c.tags as Record<string, unknown>,
     dependencies: Object.entries(c.dependencies).map(([name, spec]) => dependency(name, spec)),
   };
+}
+
+/** A cron expression of `[refresh] schedule`, checked by graphile-worker's own parser. */
+function checkSchedule(file: string, schedule: string): void {
+  try {
+    parseCronItem({ task: "ds_refresh", match: schedule, identifier: "check" });
+  } catch (err) {
+    throw configError(file, "refresh.schedule", `invalid cron expression ${JSON.stringify(schedule)}: ${(err as Error).message}`,
+      'Write five fields: minute hour day-of-month month day-of-week, for example schedule = "*/5 * * * *".');
+  }
 }
 
 /** TOML values as JSON: dates and times become their TOML text ("2024-01-02", ISO date-times) — a transform's parameters. */
@@ -189,7 +226,7 @@ export function loadDatasetConfig(file: string): DatasetDefinition {
     throw configError(file, "version", `version "${def.version}" does not match the folder "${folderVersion}"`,
       "The folder builders/<name>/<version> and the fields name and version must agree.");
   }
-  if (def.builder === null) return def; // a [transform]
+  if (def.builder === null) return def; // a [transform], or [write]: no builder file
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(def.builder) || !existsSync(join(versionDir, def.builder))) {
     throw configError(file, "builder", `builder file "${def.builder}" not found in ${versionDir}`,
       "Add builder.ts next to config.toml, or set builder to the file that exports build() (or to builder.sql).");

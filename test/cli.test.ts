@@ -57,7 +57,7 @@ afterAll(async () => {
   if (url) await dropDatabase(adminUrl, url);
 });
 
-const verbNames = ["up", "migrate", "sync", "worker", "build", "data", "delete", "status", "calendars"];
+const verbNames = ["up", "migrate", "sync", "worker", "build", "data", "import", "delete", "status", "calendars"];
 
 describe("ds help and usage errors", () => {
   it("ds --help lists every verb", async () => {

@@ -9,6 +9,7 @@ import { DsError } from "../db/errors.ts";
 import { copyRows, type PointRows } from "./copy-rows.ts";
 import { expandSlots, loadDependency, windowFor, type DependencySpec, type Entry } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
+import { keyFilter } from "./key-filter.ts";
 import { loadBuilder } from "./load-builder.ts";
 import { rowValidator } from "./validate-rows.ts";
 
@@ -26,6 +27,8 @@ export interface TaskSpec {
   max_attempts: number;
   /** Slot ranges [lower, upper) in epoch ms; the points are lower, lower + step, ... */
   points: [number, number][];
+  /** Null: every key. Else the key objects ({"ticker": "AAPL"}) whose rows the task rebuilds (stale points). */
+  keys: Record<string, unknown>[] | null;
   /** True for a SQL builder (builder.sql or a transform): run with worker/sql-chunk.ts. */
   sql: boolean;
   /** Empty for a SQL builder (it reads its dependencies itself). */
@@ -52,6 +55,8 @@ export async function buildChunk(db: Queryable, spec: TaskSpec, buildersDir: str
   const validate = rowValidator(spec.schema);
   // the label of a point is only built when something about it fails
   const where = (ts: Date) => `${spec.dataset} ${spec.version} at ${ts.toISOString()}`;
+  // a task of some keys writes only their rows
+  const keep = spec.keys ? keyFilter(spec.schema, spec.key, spec.keys) : null;
   for (const t of expandSlots(spec.points, spec.step_ms)) {
     const ts = new Date(t);
     const args: Record<string, Entry[]> = {};
@@ -63,7 +68,8 @@ export async function buildChunk(db: Queryable, spec: TaskSpec, buildersDir: str
     } catch (err) {
       throw new BuilderFailure(`${where(ts)}: builder failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
-    out.push({ ts, rows: validate(result, () => where(ts)) });
+    const rows = validate(result, () => where(ts));
+    out.push({ ts, rows: keep ? rows.filter(keep) : rows });
   }
   return out;
 }

@@ -3,7 +3,9 @@
  * lookback, grouped into entries { ts, rows } on the dependency's calendar points, then
  * sliced per point with the window rule of sql/build/dependency_window.sql:
  * [T, T + step) without lookback, [T - span, T + step) for a wall-clock lookback, the N
- * most recent entries before T + step for a counted one.
+ * most recent entries before T + step for a counted one. A dataset written from outside
+ * (external) has rows anywhere inside its slots: a row belongs to the entry whose slot
+ * [p, p + step) holds it and keeps its own ts.
  */
 import type pg from "pg";
 import type { Row } from "./validate-rows.ts";
@@ -20,6 +22,8 @@ export interface DependencySpec {
   lookback_ms: number | null;
   lookback_points: number | null;
   step_ms: number;
+  /** Written from outside (ds.write): rows need not sit on points; each row keeps its ts. */
+  external?: boolean;
   /** The dependency's calendar points in the window, as slot ranges [lower, upper) in ms. */
   entries: [number, number][];
 }
@@ -34,13 +38,21 @@ export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: Depe
   const times = expandSlots(spec.entries, spec.step_ms);
   const entries: Entry[] = times.map((t) => ({ ts: new Date(t), rows: [] }));
   if (entries.length > 0) {
+    const external = spec.external === true;
     const { rows } = await client.query({
-      text: `select * from ds_data."${spec.table}" where ts >= $1 and ts <= $2 order by ts`,
-      values: [entries[0]!.ts, entries[entries.length - 1]!.ts],
+      text: `select * from ds_data."${spec.table}" where ts >= $1 and ts ${external ? "<" : "<="} $2 order by ts`,
+      values: [entries[0]!.ts, new Date(times[times.length - 1]! + (external ? spec.step_ms : 0))],
     });
     let i = 0;
     for (const row of rows as Row[]) {
       const t = (row.ts as Date).getTime();
+      if (external) {
+        // the entry whose slot [p, p + step) holds the row
+        while (i < times.length && times[i]! + spec.step_ms <= t) i++;
+        if (i === times.length) break;
+        if (times[i]! <= t) entries[i]!.rows.push(row);
+        continue;
+      }
       while (i < times.length && times[i]! < t) i++;
       if (i === times.length) break;
       if (times[i] !== t) continue; // a row at a point that is not an entry (outside the calendar)

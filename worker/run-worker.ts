@@ -1,11 +1,13 @@
 /**
- * `ds worker`: a graphile-worker runner for the `ds_run_task` task, plus the liveness lock
- * that lets any worker recover at once the chunks of a worker that died.
+ * `ds worker`: a graphile-worker runner for the `ds_run_task` task and the `ds_refresh`
+ * cron items of scheduled datasets, plus the liveness lock that lets any worker recover at
+ * once the chunks of a worker that died.
  */
 import { Logger, run, type Runner } from "graphile-worker";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
+import { makeRefreshTask, refreshCronItems } from "./refresh-task.ts";
 import { makeRunTask } from "./run-task.ts";
 
 export interface WorkerOptions {
@@ -41,7 +43,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     noHandleSignals: true,
     pollInterval: 1000,
     logger,
-    taskList: { ds_run_task: makeRunTask({ pool, workerId: id, buildersDir }) },
+    taskList: { ds_run_task: makeRunTask({ pool, workerId: id, buildersDir }), ds_refresh: makeRefreshTask(pool) },
+    parsedCronItems: await refreshCronItems(pool, log),
   });
   const recovery = setInterval(() => {
     pool.query("select ds.heartbeat_worker($1), ds.recover_workers()", [id]).catch(() => {});

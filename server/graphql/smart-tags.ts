@@ -13,12 +13,13 @@
 import { pgSmartTags, type PgSmartTagRule } from "postgraphile/utils";
 
 /** ds functions that are not exposed as they are (see mutations.ts for build/cancel/delete). */
-const hiddenFunctions = ["register_datasets", "register_dataset", "register_calendar", "wait", "build", "cancel", "delete"];
+const hiddenFunctions = ["register_datasets", "register_dataset", "register_calendar", "wait", "build", "cancel", "delete",
+  "write", "import_staged", "refresh", "stale"];
 
 /** View columns that are never null (views carry no NOT NULL; clients' types should). */
 const notNull: Record<string, string[]> = {
   datasets: ["name", "version", "calendar", "granularity", "start_at", "schema", "key", "tags", "table_name", "view_name",
-    "dependencies", "builder", "chunk", "max_attempts", "env_vars", "is_newest", "registered_at", "built_ranges"],
+    "dependencies", "builder", "chunk", "max_attempts", "env_vars", "is_newest", "registered_at", "built_ranges", "refresh_on_write", "per_key"],
   builds: ["id", "dataset", "version", "start_at", "end_at", "state", "progress", "tasks", "tasks_succeeded", "tasks_failed",
     "points", "points_built", "rows_written", "created_at"],
   calendars: ["name", "kind", "span_start", "span_end", "sessions", "registered_at"],

@@ -34,6 +34,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS019: 400, // invalid usage
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build
+  DS026: 422, // a dataset written from outside is never built
 };
 
 interface PgLikeError {

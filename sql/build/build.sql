@@ -9,6 +9,9 @@ declare
   v_build_id bigint;
 begin
   perform ds_private.check_range(start_at, end_at);
+  if v_version.builder = 'external' then
+    perform ds_private.raise_not_built(v_version);
+  end if;
   if end_at < v_version.start_at then
     raise exception '% % starts on %, after the requested end %', dataset, version, v_version.start_at, end_at
       using errcode = 'DS012', detail = format('requested [%s, %s]', start_at, end_at),
@@ -32,4 +35,4 @@ begin
   return v_build_id;
 end;
 $$;
-comment on function ds.build(text, text, timestamptz, timestamptz) is 'Builds a dataset version over [start_at, end_at] (inclusive) and everything it depends on; returns the build id at once. Only points that are neither built nor in flight in another build become work; follow it with ds.wait(id) or the ds.builds view. Errors: DS001 unknown dataset, DS012 bad range, DS013 no calendar points.';
+comment on function ds.build(text, text, timestamptz, timestamptz) is 'Builds a dataset version over [start_at, end_at] (inclusive) and everything it depends on; returns the build id at once. Only points that are neither built nor in flight in another build become work; follow it with ds.wait(id) or the ds.builds view. Errors: DS001 unknown dataset, DS012 bad range, DS013 no calendar points, DS026 a dataset written from outside (ds.write), which is never built.';

@@ -1,7 +1,7 @@
 -- Cutting work into chunks of `chunk` points, by arithmetic on the ranges (never one row
 -- per point): chunk k holds the points of global index [k*chunk, (k+1)*chunk).
 
-create or replace function ds_private.create_tasks(build_id bigint, version_id integer, work tstzmultirange) returns integer
+create or replace function ds_private.create_tasks(build_id bigint, version_id integer, work tstzmultirange, keys jsonb) returns integer
 language plpgsql volatile as $$
 declare
   v_count integer;
@@ -22,11 +22,11 @@ begin
   ), chunks as (
     select range_agg(piece) as points, sum(n)::integer as n from pieces group by k
   ), created as (
-    insert into ds_private.tasks (dataset_version_id, build_id, points, covers, point_count)
+    insert into ds_private.tasks (dataset_version_id, build_id, points, covers, point_count, keys)
     select version_id, create_tasks.build_id, points,
            -- coverage also gains the closed time between the chunk's points, so it stays a few ranges
            points + (tstzmultirange(range_merge(points)) - ds_private.version_slots(version_id, tstzmultirange(range_merge(points)))),
-           n
+           n, create_tasks.keys
     from chunks
     returning id
   )
@@ -36,4 +36,4 @@ begin
   return v_count;
 end;
 $$;
-comment on function ds_private.create_tasks(bigint, integer, tstzmultirange) is 'Creates the tasks (chunks of the dataset''s chunk size) of a build for one dataset version; returns how many.';
+comment on function ds_private.create_tasks(bigint, integer, tstzmultirange, jsonb) is 'Creates the tasks (chunks of the dataset''s chunk size) of a build for one dataset version, for every key (keys null) or only the given key objects; returns how many.';

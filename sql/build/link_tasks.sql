@@ -11,6 +11,14 @@ begin
   cross join lateral ds_private.dependency_window(t.points, d) w
   join ds_private.tasks dt on dt.dataset_version_id = d.depends_on_id
    and dt.state in ('waiting', 'queued', 'running') and dt.points && w
+  where t.build_id = link_tasks.build_id
+  union
+  -- the same dataset's unfinished earlier tasks over the same points (a rebuild of stale
+  -- keys, or of points invalidated in flight): one after the other, never concurrently
+  select t.id, dt.id
+  from ds_private.tasks t
+  join ds_private.tasks dt on dt.dataset_version_id = t.dataset_version_id and dt.id < t.id
+   and dt.state in ('waiting', 'queued', 'running') and dt.points && t.points
   where t.build_id = link_tasks.build_id;
 
   update ds_private.tasks t set pending = e.n

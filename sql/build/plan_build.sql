@@ -1,6 +1,7 @@
 -- Planning a build: walk the dependency closure from the requested dataset down to its
 -- roots (a dataset comes after every dependent in the closure), accumulating what each
--- needs; what is neither built nor in flight becomes new tasks.
+-- needs; what is neither built nor in flight becomes new tasks, and stale points (rows of
+-- some keys outdated, docs/writes.md) become tasks that rebuild those keys only.
 
 create or replace function ds_private.plan_build(build_id bigint, request tstzmultirange) returns void
 language plpgsql volatile as $$
@@ -28,15 +29,19 @@ begin
   where bd.build_id = plan_build.build_id and bd.dataset_version_id = v_target;
 
   for v_row in
-    select bd.dataset_version_id as id from ds_private.build_datasets bd
+    select bd.dataset_version_id as id, v.builder from ds_private.build_datasets bd
+    join ds_private.dataset_versions v on v.id = bd.dataset_version_id
     where bd.build_id = plan_build.build_id order by bd.depth, bd.dataset_version_id
   loop
+    -- written from outside: never built; its dependents read what is there
+    continue when v_row.builder = 'external';
     -- read needs afresh: dependents earlier in the loop widened it
     select bd.needs into v_needs from ds_private.build_datasets bd
     where bd.build_id = plan_build.build_id and bd.dataset_version_id = v_row.id;
+    -- in flight: unfinished tasks of every key, less the points invalidated under them
     select ds_private.version_slots(v_row.id, v_needs - v.coverage - coalesce(
-             (select range_agg(r) from ds_private.tasks t, unnest(t.points) r
-              where t.dataset_version_id = v_row.id and t.state in ('waiting', 'queued', 'running')), '{}'))
+             (select range_agg(r) from ds_private.tasks t, unnest(t.points - t.invalidated) r
+              where t.dataset_version_id = v_row.id and t.keys is null and t.state in ('waiting', 'queued', 'running')), '{}'))
       into v_work from ds_private.dataset_versions v where v.id = v_row.id;
     update ds_private.build_datasets bd set work = v_work
     where bd.build_id = plan_build.build_id and bd.dataset_version_id = v_row.id;
@@ -47,7 +52,9 @@ begin
     where t.dataset_version_id = v_row.id and t.state in ('waiting', 'queued', 'running') and t.points && v_needs
     on conflict do nothing;
 
-    perform ds_private.create_tasks(build_id, v_row.id, v_work);
+    perform ds_private.create_tasks(build_id, v_row.id, v_work, null);
+    -- stale points it needs: tasks that rebuild only the stale keys
+    v_work := v_work + ds_private.take_stale(build_id, v_row.id, v_needs, v_work);
 
     -- dependencies need what the points to build read (built or in-flight points read nothing new)
     update ds_private.build_datasets bd
@@ -60,4 +67,4 @@ begin
   perform ds_private.link_tasks(build_id);
 end;
 $$;
-comment on function ds_private.plan_build(bigint, tstzmultirange) is 'Plans a build over the requested slots: per dataset of the closure, work = needs - coverage - in flight; creates and links its tasks.';
+comment on function ds_private.plan_build(bigint, tstzmultirange) is 'Plans a build over the requested slots: per dataset of the closure (datasets written from outside excepted), work = needs - coverage - in flight, plus the stale points it needs rebuilt for their keys; creates and links its tasks.';

@@ -37,6 +37,8 @@ comment on function ds.wait(bigint, interval) is 'Blocks until the build ends an
 
 create or replace function ds.cancel(build_id bigint) returns text
 language plpgsql volatile as $$
+declare
+  v_cancelled bigint[];
 begin
   update ds_private.builds b set cancelled_at = now() where b.id = cancel.build_id and b.cancelled_at is null;
   if not found and not exists (select from ds_private.builds b where b.id = cancel.build_id) then
@@ -44,11 +46,17 @@ begin
       detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
   end if;
   -- cancel its tasks that have not started, unless another live build waits for them
-  update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', cancel.build_id)
-  from ds_private.build_tasks bt
-  where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued')
-    and not exists (select from ds_private.build_tasks o join ds_private.builds ob on ob.id = o.build_id
-                    where o.task_id = t.id and o.build_id <> cancel.build_id and ob.cancelled_at is null);
+  with cancelled as (
+    update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', cancel.build_id)
+    from ds_private.build_tasks bt
+    where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued')
+      and not exists (select from ds_private.build_tasks o join ds_private.builds ob on ob.id = o.build_id
+                      where o.task_id = t.id and o.build_id <> cancel.build_id and ob.cancelled_at is null)
+    returning t.id
+  )
+  select coalesce(array_agg(c.id), '{}') into v_cancelled from cancelled c;
+  -- tasks of some keys give their points back to the stale ones
+  perform ds_private.restore_stale(v_cancelled);
   perform pg_notify('ds_progress', json_build_object('build', build_id, 'event', 'cancelled')::text);
   return (select b.state from ds.builds b where b.id = cancel.build_id);
 end;

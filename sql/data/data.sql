@@ -39,7 +39,8 @@ begin
       detail = format('%s may read data but not build it', ds_private.invoker()),
       hint = 'Call ds.data(..., build => false), or connect as a member of ds_builder.';
   end if;
-  if build then
+  -- a dataset written from outside is never built: build => true reads what is there
+  if build and v_version.builder <> 'external' then
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
   return query execute format(

@@ -20,11 +20,11 @@ begin
     where p.pronamespace = 'ds'::regnamespace
       and p.proname in ('data', 'missing', 'is_open', 'next_open', 'calendar_points', 'find_datasets', 'build', 'wait', 'cancel', 'delete',
                         'sma', 'ema', 'rsi', 'macd', 'stoch', 'roc', 'mom', 'willr', 'bbands', 'atr', 'stddev',
-                        'bars', 'asof', 'gaps')
+                        'bars', 'asof', 'gaps', 'write', 'import_staged', 'refresh', 'stale')
   loop
     execute format('alter function %s security definer set search_path = pg_catalog, pg_temp', v_function);
     execute format('grant execute on function %s to %I', v_function,
-      case when v_function::text ~ '^ds\.(build|wait|cancel|delete)\(' then 'ds_builder' else 'ds_reader' end);
+      case when v_function::text ~ '^ds\.(build|wait|cancel|delete|write|import_staged|refresh)\(' then 'ds_builder' else 'ds_reader' end);
   end loop;
 end
 $$;

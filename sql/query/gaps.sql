@@ -16,7 +16,7 @@ create or replace function ds_private.gaps_sql(v ds_private.dataset_versions) re
 language sql immutable as $$
   -- $1 start, $2 end, $3 calendar slots of the request, $4 step, $5 closed time, $6 built slots
   select format(
-    'with t as (select distinct t.ts from ds_data.%I t where t.ts >= $1 and t.ts <= $2), '
+    'with t as (select distinct %s as ts from ds_data.%I t where t.ts >= $1 and t.ts <= $2), '
     'c as (select t.ts, t.ts <@ $3 and date_bin($4, t.ts, timestamptz ''epoch'') = t.ts as expected from t), '
     'u as (select c.ts, c.expected, count(*) filter (where c.expected) over (order by c.ts) as island from c), '
     'p as (select c.ts - $4 * row_number() over (order by c.ts) as island, c.ts from c where c.expected), '
@@ -25,9 +25,10 @@ language sql immutable as $$
     'select ''empty''::text, e.from_ts, e.to_ts, e.points from present, ds_private.point_runs($6 - present.slots, $5, $4) e '
     'union all '
     'select ''unexpected'', min(u.ts), max(u.ts), count(*) from u where not u.expected group by u.island',
-    v.table_name)
+    -- a dataset written from outside has rows anywhere in its slots: each counts for its slot's point
+    case when v.builder = 'external' then 'date_bin($4, t.ts, timestamptz ''epoch'')' else 't.ts' end, v.table_name)
 $$;
-comment on function ds_private.gaps_sql(ds_private.dataset_versions) is 'The statement of the empty and unexpected rows of ds.gaps: one pass over the distinct timestamps of [$1, $2]; present points become slot ranges (one per run of consecutive points) subtracted from the built slots $6; unexpected timestamps are grouped into runs with no expected timestamp between them.';
+comment on function ds_private.gaps_sql(ds_private.dataset_versions) is 'The statement of the empty and unexpected rows of ds.gaps: one pass over the distinct timestamps of [$1, $2]; present points become slot ranges (one per run of consecutive points) subtracted from the built slots $6; unexpected timestamps are grouped into runs with no expected timestamp between them. For a dataset written from outside a row counts for the point of its slot.';
 
 create or replace function ds_private.gaps_rows(v ds_private.dataset_versions, start_at timestamptz, end_at timestamptz,
   slots tstzmultirange, closed tstzmultirange)
@@ -63,4 +64,4 @@ begin
 end;
 $$;
 comment on function ds.gaps(text, text, timestamptz, timestamptz) is '@behavior -connection +list
-Continuity report of a dataset version against its calendar over [start_at, end_at], as (kind, from_ts, to_ts, points), ordered by from_ts. kind missing: runs of calendar points not built (from coverage, like ds.missing); empty: runs of built points without rows (built-empty); unexpected: timestamps with rows that are not calendar points of the dataset (off the grid, outside sessions, before its start date), in runs with no calendar point with rows between them. from_ts and to_ts are the first and last point (timestamp) of a run, points the number of points (timestamps) in it; runs of missing and empty points continue across closed time. Cost: missing follows the number of coverage ranges and sessions; empty and unexpected read the distinct timestamps of the range once (the primary key), so they follow the rows. Raises DS001, DS012.';
+Continuity report of a dataset version against its calendar over [start_at, end_at], as (kind, from_ts, to_ts, points), ordered by from_ts. kind missing: runs of calendar points not built (from coverage, like ds.missing); empty: runs of built points without rows (built-empty); unexpected: timestamps with rows that are not calendar points of the dataset (off the grid, outside sessions, before its start date; for a dataset written from outside, whose rows may sit anywhere in a slot: slots that are not calendar slots), in runs with no calendar point with rows between them. from_ts and to_ts are the first and last point (timestamp) of a run, points the number of points (timestamps) in it; runs of missing and empty points continue across closed time. Cost: missing follows the number of coverage ranges and sessions; empty and unexpected read the distinct timestamps of the range once (the primary key), so they follow the rows. Raises DS001, DS012.';

@@ -11,6 +11,17 @@ declare
 begin
   transform := definition -> 'transform';
   builder := coalesce(definition ->> 'builder', 'builder.ts');
+  if definition ? 'write' then
+    -- written from outside (ds.write, ds import): no builder at all
+    if definition ? 'builder' or definition ? 'builder_sql' or transform is not null then
+      perform ds_private.raise_definition_error('DS019', 'a written dataset has no builder', v_name, v_version,
+        case when transform is not null then 'transform' else 'builder' end,
+        'a dataset with [write] is fed by ds.write and ds import, never built', 'Remove the builder field and [transform] (or [write]).');
+    end if;
+    builder := 'external';
+    transform := null;
+    return;
+  end if;
   if transform is not null then
     if jsonb_typeof(transform) <> 'object' or jsonb_typeof(transform -> 'kind') is distinct from 'string' then
       perform ds_private.raise_definition_error('DS019', 'invalid transform', v_name, v_version, 'transform',
@@ -40,7 +51,7 @@ begin
   end if;
 end;
 $$;
-comment on function ds_private.resolve_builder(jsonb) is 'Resolves the builder of a definition: a TypeScript file, a .sql file with its builder_sql text (trailing semicolons removed), or a [transform] of a known kind (builder ''transform:<kind>''); raises DS019 or DS023.';
+comment on function ds_private.resolve_builder(jsonb) is 'Resolves the builder of a definition: ''external'' for a dataset with [write] (written, never built), a TypeScript file, a .sql file with its builder_sql text (trailing semicolons removed), or a [transform] of a known kind (builder ''transform:<kind>''); raises DS019 or DS023.';
 
 create or replace function ds_private.generate_transform_sql(version_id integer) returns boolean
 language plpgsql volatile as $$

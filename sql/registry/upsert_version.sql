@@ -1,7 +1,7 @@
 -- Writing one resolved definition: a new version is inserted; a registered one is left
 -- alone when unchanged, updated in place when only its description, builder (and its SQL
--- text or transform), chunk, max_attempts, env_vars or tags changed, and refused (DS011)
--- when its definition changed.
+-- text or transform), chunk, max_attempts, env_vars, tags, conflict policy or refresh
+-- policy changed, and refused (DS011) when its definition changed.
 
 create or replace function ds_private.check_version_unchanged(current ds_private.dataset_versions, def jsonb) returns void
 language plpgsql volatile as $$
@@ -14,15 +14,17 @@ begin
     when current.calendar <> def ->> 'calendar' then 'calendar'
     when current.granularity <> def ->> 'granularity' then 'granularity'
     when current.start_at <> (def ->> 'start_at')::timestamptz then 'start-date'
+    -- written from outside or built: what the rows are changes
+    when (current.builder = 'external') <> (def ->> 'builder' = 'external') then 'write'
   end;
   if v_field is not null then
     perform ds_private.raise_definition_error('DS011', format('the %s of a registered version changed', v_field),
-      current.name, current.version, v_field, 'a registered version''s schema, key, calendar, granularity, start date and dependencies are fixed',
+      current.name, current.version, v_field, 'a registered version''s schema, key, calendar, granularity, start date, dependencies and whether it is written or built are fixed',
       format('Make a new version: copy builders/%s/%s to a new version folder and change it there.', current.name, current.version));
   end if;
 end;
 $$;
-comment on function ds_private.check_version_unchanged(ds_private.dataset_versions, jsonb) is 'Raises DS011 when a resolved definition changes the schema, key, calendar, granularity or start date of a registered version.';
+comment on function ds_private.check_version_unchanged(ds_private.dataset_versions, jsonb) is 'Raises DS011 when a resolved definition changes the schema, key, calendar, granularity or start date of a registered version, or turns a written dataset into a built one (or back).';
 
 create or replace function ds_private.upsert_dataset_version(def jsonb, out status text, out version_id integer, out dataset_id integer, out new_dataset boolean)
 language plpgsql volatile as $$
@@ -52,11 +54,15 @@ begin
     update ds_private.dataset_versions v
     set description = def ->> 'description', builder = def ->> 'builder', chunk = (def ->> 'chunk')::integer,
         max_attempts = (def ->> 'max_attempts')::integer, env_vars = (def ->> 'env_vars')::boolean, tags = def -> 'tags',
-        builder_sql = v_sql, transform = v_transform, updated_at = now()
+        builder_sql = v_sql, transform = v_transform, write_conflict = def ->> 'write_conflict',
+        refresh_on_write = (def ->> 'refresh_on_write')::boolean, refresh_schedule = def ->> 'refresh_schedule',
+        per_key = (def ->> 'per_key')::boolean, updated_at = now()
     where v.id = v_current.id
-      and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform) is distinct from
+      and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform,
+           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
-           (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform);
+           (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform, def ->> 'write_conflict',
+           (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -68,12 +74,14 @@ begin
       'Use a version that differs after replacing . and - by _.');
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
-    calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform)
+    calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform,
+    write_conflict, refresh_on_write, refresh_schedule, per_key)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
-    (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform)
+    (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform,
+    def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean)
   returning id into version_id;
   status := 'registered';
 end;

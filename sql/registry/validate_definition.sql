@@ -17,7 +17,8 @@ begin
   end if;
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
-                        'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform']);
+                        'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform',
+                        'write', 'refresh']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -112,6 +113,8 @@ declare
   v_timing record;
   v_schema jsonb;
   v_builder record;
+  v_policy record;
+  v_key text[];
 begin
   if jsonb_typeof(definition) = 'object' then
     -- a JSON null means "absent" for every top-level field
@@ -124,6 +127,8 @@ begin
   v_timing := ds_private.resolve_timing(definition);
   v_schema := ds_private.normalize_schema(definition -> 'schema', v_name, v_version);
   v_builder := ds_private.resolve_builder(definition);
+  v_key := ds_private.normalize_key(definition -> 'key', v_schema, v_name, v_version);
+  v_policy := ds_private.resolve_write_policy(definition, v_schema, v_key, v_builder.builder);
   return jsonb_build_object(
     'name', v_name, 'version', v_version,
     'major', v_semver.major, 'minor', v_semver.minor, 'patch', v_semver.patch, 'prerelease', v_semver.prerelease,
@@ -131,7 +136,9 @@ begin
     'description', definition ->> 'description', 'builder', v_builder.builder,
     'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform,
     'calendar', v_timing.calendar, 'granularity', definition ->> 'granularity', 'step', v_timing.step, 'start_at', v_timing.start_at,
-    'schema', v_schema, 'key', to_jsonb(ds_private.normalize_key(definition -> 'key', v_schema, v_name, v_version)),
+    'schema', v_schema, 'key', to_jsonb(v_key),
+    'write_conflict', v_policy.write_conflict, 'refresh_on_write', v_policy.refresh_on_write,
+    'refresh_schedule', v_policy.refresh_schedule, 'per_key', v_policy.per_key,
     'chunk', coalesce((definition ->> 'chunk')::integer, ds_private.default_chunk(v_timing.step)),
     'max_attempts', coalesce((definition ->> 'max_attempts')::integer, 3),
     'env_vars', coalesce((definition ->> 'env_vars')::boolean, false),
@@ -139,4 +146,4 @@ begin
     'dependencies', ds_private.resolve_dependencies(definition));
 end;
 $$;
-comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder, dependencies) and returns it resolved for storage.';
+comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder, write and refresh policies, dependencies) and returns it resolved for storage.';

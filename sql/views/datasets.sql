@@ -13,7 +13,8 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        v.id = ds_private.newest_version_id(v.dataset_id) as is_newest,
        v.registered_at, v.updated_at,
        v.coverage, lower(v.coverage) as first_built, upper(v.coverage) - v.step as last_built,
-       (select count(*) from unnest(v.coverage))::integer as built_ranges
+       (select count(*) from unnest(v.coverage))::integer as built_ranges,
+       v.write_conflict as conflict, v.refresh_on_write, v.refresh_schedule, v.per_key
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -30,7 +31,7 @@ comment on column ds.datasets.tags is 'Free-form tags from config.toml.';
 comment on column ds.datasets.table_name is 'The typed table of this version, schema-qualified.';
 comment on column ds.datasets.view_name is 'The view on the newest version of the dataset, schema-qualified.';
 comment on column ds.datasets.dependencies is 'Datasets this version reads: [{"name", "version", "lookback"}]; lookback is null, a window like "5d" or a number of points.';
-comment on column ds.datasets.builder is 'Builder file in the version folder, for example builder.ts.';
+comment on column ds.datasets.builder is 'Builder file in the version folder, for example builder.ts; transform:<kind> for a built-in transform; external for a dataset written from outside (ds.write, ds import).';
 comment on column ds.datasets.chunk is 'Calendar points per job.';
 comment on column ds.datasets.max_attempts is 'Tries before a builder failure is final.';
 comment on column ds.datasets.env_vars is 'Whether the builder gets the variables of <version folder>/.env in its context.';
@@ -41,3 +42,7 @@ comment on column ds.datasets.last_built is 'Last built point.';
 comment on column ds.datasets.built_ranges is 'Number of disjoint built ranges; 1 means no gaps between first_built and last_built.';
 comment on column ds.datasets.registered_at is 'When this version was first registered.';
 comment on column ds.datasets.updated_at is 'When its description, builder, chunk, max_attempts, env_vars or tags last changed.';
+comment on column ds.datasets.conflict is 'For a dataset written from outside: what a write does with a row whose (ts, key) is stored (last-write-wins, merge-high-low, reject); null for built datasets.';
+comment on column ds.datasets.refresh_on_write is 'Whether a write, import or delete of a dependency rebuilds the points it invalidated at once ([refresh] on-write).';
+comment on column ds.datasets.refresh_schedule is 'The cron expression on which workers rebuild what is missing or stale ([refresh] schedule); null when not scheduled.';
+comment on column ds.datasets.per_key is 'Whether a change at one key of a dependency invalidates only that key here (transforms, and builders with [refresh] per-key = true).';

@@ -7,18 +7,22 @@ declare
   v_table text;
   v_points tstzmultirange;
   v_count bigint;
+  v_keys jsonb;
+  v_key text[];
 begin
-  select v.table_name, t.points into v_table, v_points
+  select v.table_name, t.points, t.keys, v.key into v_table, v_points, v_keys, v_key
   from ds_private.tasks t join ds_private.dataset_versions v on v.id = t.dataset_version_id
   where t.id = clear_task_rows.task_id;
-  execute format('delete from ds_data.%I where ts >= $1 and ts < $2 and ts <@ $3', v_table)
-    using lower(v_points), upper(v_points), v_points;
+  -- a task of some keys (stale points) clears only those keys' rows
+  execute format('delete from ds_data.%I t where t.ts >= $1 and t.ts < $2 and t.ts <@ $3%s', v_table,
+    case when v_keys is null then '' else ' and ' || ds_private.key_filter_sql(v_table, v_key, 't', '$4') end)
+    using lower(v_points), upper(v_points), v_points, v_keys;
   get diagnostics v_count = row_count;
   return v_count;
 end;
 $$;
 comment on function ds.clear_task_rows(bigint) is '@behavior -*
-Worker API: deletes rows left at a task''s points (stale rows after an invalidation) before it writes its own.';
+Worker API: deletes rows left at a task''s points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
 
 create or replace function ds.complete_task(task_id bigint, rows_written bigint) returns void
 language plpgsql volatile as $$
@@ -33,7 +37,11 @@ begin
     raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
       using errcode = 'DS018', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
   end if;
-  update ds_private.dataset_versions set coverage = coverage + v_task.covers where id = v_task.dataset_version_id;
+  -- a task of some keys rebuilt stale rows of covered points: coverage does not change; points
+  -- invalidated while it ran stay uncovered (the next build recomputes them)
+  if v_task.keys is null then
+    update ds_private.dataset_versions set coverage = coverage + (v_task.covers - v_task.invalidated) where id = v_task.dataset_version_id;
+  end if;
   update ds_private.tasks t set state = 'succeeded', finished_at = now(), rows_written = complete_task.rows_written, error = null
   where t.id = complete_task.task_id;
   with released as (
@@ -52,4 +60,13 @@ begin
 end;
 $$;
 comment on function ds.complete_task(bigint, bigint) is '@behavior -*
-Worker API: in the chunk''s transaction, adds the task''s points to coverage, marks it succeeded and enqueues dependents that became ready.';
+Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded and enqueues dependents that became ready.';
+
+create or replace function ds_private.key_filter_sql(table_name text, key text[], alias text, keys_sql text) returns text
+language sql immutable strict parallel safe as $$
+  -- (alias.k1, alias.k2) in (the key objects of keys_sql, a jsonb array, typed like the table)
+  select format('(%s) in (select %s from jsonb_populate_recordset(null::ds_data.%I, %s) k)',
+    string_agg(format('%I.%I', alias, k), ', ' order by o), string_agg(format('k.%I', k), ', ' order by o), table_name, keys_sql)
+  from unnest(key) with ordinality u(k, o)
+$$;
+comment on function ds_private.key_filter_sql(text, text[], text, text) is 'SQL of a condition: the row alias has one of the keys in keys_sql (a jsonb array of key objects such as {"ticker": "AAPL"}), compared with the types of the dataset table.';

@@ -1,8 +1,11 @@
 -- A chunk that failed: retried by graphile-worker until the dataset's max-attempts, then
--- failed for good, which cancels every task that waits on it (transitively).
+-- failed for good, which cancels every task that waits on it (transitively). Tasks of
+-- some keys that end so give their points back to ds_private.stale (still outdated).
 
 create or replace function ds.fail_task(task_id bigint, error text, final boolean) returns void
 language plpgsql volatile as $$
+declare
+  v_cancelled bigint[];
 begin
   if not final then
     update ds_private.tasks t set error = fail_task.error, state = 'queued'
@@ -16,12 +19,29 @@ begin
     union
     select e.task_id from ds_private.task_edges e join dependents d on e.depends_on = d.id
   )
-  update ds_private.tasks t set state = 'cancelled', finished_at = now(),
-    error = format('a dependency failed (task %s)', fail_task.task_id)
-  from dependents d where t.id = d.id and t.state = 'waiting';
+  , cancelled as (
+    update ds_private.tasks t set state = 'cancelled', finished_at = now(),
+      error = format('a dependency failed (task %s)', fail_task.task_id)
+    from dependents d where t.id = d.id and t.state = 'waiting'
+    returning t.id
+  )
+  select coalesce(array_agg(c.id), '{}') into v_cancelled from cancelled c;
+  perform ds_private.restore_stale(v_cancelled || fail_task.task_id);
   perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'failed',
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = fail_task.task_id))::text);
 end;
 $$;
 comment on function ds.fail_task(bigint, text, boolean) is '@behavior -*
 Worker API: records a chunk failure; final failures cancel the tasks that depend on it.';
+
+create or replace function ds_private.restore_stale(task_ids bigint[]) returns integer
+language sql volatile as $$
+  with restored as (
+    insert into ds_private.stale (dataset_version_id, points, keys)
+    select t.dataset_version_id, t.points, t.keys from ds_private.tasks t
+    where t.id = any (task_ids) and t.keys is not null and t.state in ('failed', 'cancelled')
+    returning 1
+  )
+  select count(*)::integer from restored
+$$;
+comment on function ds_private.restore_stale(bigint[]) is 'Gives the points of failed or cancelled tasks of some keys back to ds_private.stale: their rows are still outdated; returns how many.';

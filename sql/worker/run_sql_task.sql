@@ -30,11 +30,13 @@ begin
       v_lookback := least(lower(v_piece), (select min(lower(ds_private.dependency_window(v_piece, d)))
                                            from ds_private.dependencies d where d.dataset_version_id = v.id));
       v_select := coalesce(v_select, ds_private.sql_builder_select_list(v, lower(v_piece), upper(v_piece), v_lookback));
-      execute format(E'insert into ds_data.%I (%s)\nselect %s from (%s\n) s',
+      execute format(E'insert into ds_data.%I (%s)\nselect %s from (%s\n) s%s',
         v.table_name, (select string_agg(format('%I', f), ', ') from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)) f),
-        v_select, v.builder_sql)
+        v_select, v.builder_sql,
+        -- a task of some keys (stale points) keeps only their rows
+        case when v_task.keys is null then '' else E'\nwhere ' || ds_private.key_filter_sql(v.table_name, v.key, 's', '$8') end)
         using lower(v_piece), upper(v_piece), v_lookback, v_task.points, v.step, v.name || ' ' || v.version,
-              format('%s .. %s', lower(v_task.points), upper(v_task.points));
+              format('%s .. %s', lower(v_task.points), upper(v_task.points)), v_task.keys;
       get diagnostics v_rows = row_count;
       v_total := v_total + v_rows;
     end loop;
@@ -55,4 +57,4 @@ begin
 end;
 $$;
 comment on function ds.run_sql_task(bigint) is '@behavior -*
-Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (builder_sql with $1 chunk start, $2 chunk end, $3 lookback start), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';
+Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys) (builder_sql with $1 chunk start, $2 chunk end, $3 lookback start), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';

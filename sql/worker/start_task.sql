@@ -34,6 +34,8 @@ begin
     'env_vars', v_version.env_vars,
     'max_attempts', v_version.max_attempts,
     'points', ds_private.slot_ranges_ms(v_task.points),
+    -- null: every key; else the key objects whose rows the task rebuilds (stale points)
+    'keys', v_task.keys,
     -- a SQL builder runs in ds.run_sql_task, which reads its dependencies itself
     'sql', v_version.builder_sql is not null,
     'dependencies', case when v_version.builder_sql is not null then '[]' else coalesce((
@@ -43,6 +45,8 @@ begin
                             then extract(epoch from ds_private.lookback_span(d.lookback)) * 1000 end,
         'lookback_points', d.lookback_points,
         'step_ms', extract(epoch from dv.step) * 1000,
+        -- written from outside: rows anywhere in a slot, each with its own ts
+        'external', dv.builder = 'external',
         'entries', ds_private.slot_ranges_ms(ds_private.version_slots(dv.id, ds_private.dependency_window(v_task.points, d)))
       ) order by dv.name)
       from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
@@ -50,7 +54,7 @@ begin
 end;
 $$;
 comment on function ds.start_task(bigint, uuid, text) is '@behavior -*
-Worker API: marks a task running and returns what its chunk needs (points, dependency entries; "sql": true and no entries for a SQL builder, run with ds.run_sql_task); null when there is nothing to run.';
+Worker API: marks a task running and returns what its chunk needs (points, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds.run_sql_task); null when there is nothing to run.';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$

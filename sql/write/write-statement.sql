@@ -1,0 +1,133 @@
+-- The one statement that applies a write to a dataset's table with its conflict policy
+-- (docs/writes.md), whatever the rows come from (ds.write's JSON, ds.import_staged's
+-- staging table): the source is a SELECT of "N" (the row's position, for messages and for
+-- "later rows win"; upper case, so that no field can have its name), ts and every field,
+-- already of the column types.
+--
+--   src   the rows, checked (ts null or before the start date, null in a non-nullable
+--         field, NaN or Infinity: DS017 naming the row)
+--   rows  one row per (ts, key): the last one (last-write-wins), high = max, low = min and
+--         the last row's other fields (merge-high-low), or a DS027 when there are two (reject)
+--   w     INSERT ... ON CONFLICT: the rows inserted or changed (an identical row is not
+--         rewritten, so it invalidates nothing)
+-- and it returns written, first_ts, last_ts, the slots the rows touch (coverage) and, per
+-- key, the slots of the rows written (invalidation).
+-- Parameters: $1 rows (jsonb), $2 step, $3 start date, $4 the dataset version, $5 the row
+-- label format ('rows[%s]').
+
+create or replace function ds_private.write_checked_column_sql(field jsonb) returns text
+language sql immutable strict parallel safe as $$
+  select case when field ->> 'name' = 'ts' then
+    'case when s.ts is null then ds_private.write_row_error($4, $5, s."N", ''ts is null'', null::timestamptz) '
+    'when s.ts < $3 then ds_private.write_row_error($4, $5, s."N", ''ts '' || ds_private.iso_utc(s.ts) || '' is before the start date '' || ds_private.iso_utc($3), null::timestamptz) '
+    'else s.ts end as ts'
+  else format('%s as %I', concat_ws(' ',
+    'case',
+    case when not (field ->> 'nullable')::boolean then
+      format('when s.%1$I is null then ds_private.write_row_error($4, $5, s."N", %2$L, null::%3$s)', field ->> 'name',
+             format('field "%s" is null but not nullable', field ->> 'name'), ds_private.column_type(field ->> 'type')) end,
+    case when field ->> 'type' in ('float', 'numeric') then
+      format('when s.%1$I in (''NaN'', ''Infinity'', ''-Infinity'') then ds_private.write_row_error($4, $5, s."N", %2$L || s.%1$I || %3$L, null::%4$s)',
+             field ->> 'name', format('field "%s" is ', field ->> 'name'), ': NaN and Infinity are not allowed', ds_private.column_type(field ->> 'type')) end,
+    format('else s.%I end', field ->> 'name')), field ->> 'name') end
+$$;
+comment on function ds_private.write_checked_column_sql(jsonb) is 'The select-list item of the write statement for ts or one field: the value of the source row s, or DS017 (ts null or before the start date, null in a non-nullable field, NaN/Infinity).';
+
+create or replace function ds_private.write_statement_sql(v ds_private.dataset_versions, source_sql text, change_key text[]) returns text
+language plpgsql stable as $$
+declare
+  v_fields jsonb := jsonb_build_array(jsonb_build_object('name', 'ts', 'type', 'ts', 'nullable', false)) || v.schema;
+  v_all text[] := array(select f ->> 'name' from jsonb_array_elements(v_fields) f);
+  v_others text[] := array(select n from unnest(v_all) n where n <> 'ts' and n <> all (v.key));
+  v_pk text := array_to_string(array(select format('%I', n) from unnest(array['ts'] || v.key) n), ', ');
+  v_list text := array_to_string(array(select format('%I', n) from unnest(v_all) n), ', ');
+  v_key_of text := case when cardinality(v.key) = 0 then 'null::jsonb'
+    else format('jsonb_build_object(%s)', array_to_string(array(select format('%L, %%1$s.%I', k, k) from unnest(v.key) k), ', ')) end;
+  -- changes are reported per value of change_key (the key columns some per-key dependent keeps)
+  v_change_of text := case when cardinality(change_key) = 0 then 'null::jsonb'
+    else format('jsonb_build_object(%s)', array_to_string(array(select format('%L, y.%I', k, k) from unnest(change_key) k), ', ')) end;
+  v_change_cols text := array_to_string(array(select format('w.%I', k) from unnest(change_key) k), ', ');
+  v_rows text;
+  v_new text[];
+  v_conflict text;
+begin
+  if v.write_conflict = 'merge-high-low' then
+    -- per (ts, key): the greatest high, the least low, the last row's other fields
+    v_rows := format('select %s from src s group by %s', array_to_string(
+      array(select format('s.%I', n) from unnest(array['ts'] || v.key) n)
+      || array['max(s.high) as high', 'min(s.low) as low']
+      || array(select format('(array_agg(s.%1$I order by s."N" desc))[1] as %1$I', n) from unnest(v_others) n where n not in ('high', 'low')),
+      ', '), v_pk);
+    v_new := array(select case n when 'high' then 'greatest(t.high, excluded.high)' when 'low' then 'least(t.low, excluded.low)'
+                                 else format('excluded.%I', n) end from unnest(v_others) n);
+  elsif v.write_conflict = 'reject' then
+    -- a (ts, key) stored already, or twice in the rows: DS027
+    v_rows := format(E'select s.* from src s\n  where not exists (select from (%s) c where ds_private.raise_row_exists($4, c.ts, c.key))',
+      format('select s.ts, %1$s as key from src s join ds_data.%2$I t using (%3$s) union all select s.ts, %1$s from src s group by %3$s having count(*) > 1 limit 1',
+             format(v_key_of, 's'), v.table_name, v_pk));
+  else
+    -- per (ts, key): the last row
+    v_rows := format('select distinct on (%1$s) s.* from src s order by %1$s, s."N" desc', v_pk);
+    v_new := array(select format('excluded.%I', n) from unnest(v_others) n);
+  end if;
+  if v.write_conflict = 'reject' then
+    v_conflict := '';
+  elsif cardinality(v_others) = 0 then
+    v_conflict := format(' on conflict (%s) do nothing', v_pk);
+  else
+    -- an identical row is not rewritten: it changes nothing, so it invalidates nothing
+    v_conflict := format(' on conflict (%s) do update set %s where (%s) is distinct from (%s)', v_pk,
+      array_to_string(array(select format('%I = %s', n, e) from unnest(v_others, v_new) u(n, e)), ', '),
+      array_to_string(array(select format('t.%I', n) from unnest(v_others) n), ', '), array_to_string(v_new, ', '));
+  end if;
+  return format(E'with src as materialized (\n  select s."N", %1$s\n  from (%2$s) s\n),\nrows as (%3$s),\n'
+                'w as (insert into ds_data.%4$I as t (%5$s) select %5$s from rows%6$s returning t.*)\n'
+                'select (select count(*) from w)::bigint, (select min(w.ts) from w), (select max(w.ts) from w),\n'
+                '  (select coalesce(range_agg(tstzrange(b.p, b.p + $2)), ''{}'') from (select distinct date_bin($2, src.ts, timestamptz ''epoch'') as p from src) b),\n'
+                '  (select coalesce(array_agg(row(c.key, c.slots)::ds_private.key_slots), ''{}'') from\n'
+                '    (select %7$s as key, range_agg(tstzrange(y.p, y.p + $2)) as slots\n'
+                '     from (select distinct %8$sdate_bin($2, w.ts, timestamptz ''epoch'') as p from w) y group by 1) c)',
+    array_to_string(array(select ds_private.write_checked_column_sql(f) from jsonb_array_elements(v_fields) f), ', '),
+    source_sql, v_rows, v.table_name, v_list, v_conflict, v_change_of,
+    case when v_change_cols = '' then '' else v_change_cols || ', ' end);
+end;
+$$;
+comment on function ds_private.write_statement_sql(ds_private.dataset_versions, text, text[]) is 'The statement applying a write with the version''s conflict policy (see the comment above it); it returns written, first_ts, last_ts, the touched slots and the changes (ds_private.key_slots[]) per value of the change_key columns (one change for every key when empty).';
+
+create or replace function ds_private.change_key(version_id integer) returns text[]
+language sql stable as $$
+  -- no dependent works per key: a change is a change of every key, however many keys it has
+  select array(select k from ds_private.dataset_versions v, unnest(v.key) with ordinality u(k, o)
+               where v.id = change_key.version_id
+                 and exists (select from ds_private.dependencies d join ds_private.dataset_versions x on x.id = d.dataset_version_id
+                             where d.depends_on_id = v.id and ds_private.keyed_edge(d) is not null and u.k = any (x.key))
+               order by u.o)
+$$;
+comment on function ds_private.change_key(integer) is 'The key columns of a version that some dependent working per key keeps: the granularity at which a write reports its changes (ticks keyed by ticker and seq, bars by ticker: per ticker).';
+
+create or replace function ds_private.iso_utc(ts timestamptz) returns text
+language sql immutable strict parallel safe as $$
+  select to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || rtrim(to_char(ts at time zone 'UTC', '.US'), '.0') || 'Z'
+$$;
+comment on function ds_private.iso_utc(timestamptz) is 'A timestamp as ISO 8601 in UTC with Z, with its fractional seconds when it has some (2024-03-01T14:30:00.25Z).';
+
+create or replace function ds_private.write_row_error(v ds_private.dataset_versions, label_format text, n bigint, problem text, type_of anyelement)
+returns anyelement
+language plpgsql volatile as $$
+begin
+  perform ds_private.raise_write_error(v, format(label_format, n), problem);
+  return type_of;
+end;
+$$;
+comment on function ds_private.write_row_error(ds_private.dataset_versions, text, bigint, text, anyelement) is 'Raises DS017 for row n of a write (typed like its last argument, to fit in a CASE of the write statement).';
+
+create or replace function ds_private.raise_row_exists(v ds_private.dataset_versions, ts timestamptz, key jsonb) returns boolean
+language plpgsql volatile as $$
+begin
+  raise exception using errcode = 'DS027',
+      message = format('%s %s: a row exists at %s%s', v.name, v.version, ds_private.iso_utc(ts), coalesce(' for key ' || key::text, '')),
+      detail = 'The dataset''s conflict policy is reject: a (ts, key) that is stored already, or given twice, is refused; nothing was written.',
+      hint = 'Write only new rows, delete the old ones first (ds.delete), or set [write] conflict = "last-write-wins".';
+end;
+$$;
+comment on function ds_private.raise_row_exists(ds_private.dataset_versions, timestamptz, jsonb) is 'Raises DS027 "a row exists" naming the ts and key of a write to a dataset whose conflict policy is reject.';
