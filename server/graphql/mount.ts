@@ -61,6 +61,7 @@ function unauthorized(res: ServerResponse, message: string): void {
 export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMountOptions = {}): Promise<Mount> {
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: options.poolSize ?? 10 });
   pool.on("error", () => {}); // idle clients that lose their server are replaced
+  pool.on("connect", (client) => client.on("error", () => {}));
   const pgSubscriber = new PgSubscriber(pool);
   const useRoles = await canUseRoles(pool);
   if (!useRoles) console.warn("graphql: roles ds_reader/ds_builder are missing; requests run as the server's own role");
