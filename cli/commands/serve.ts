@@ -25,7 +25,7 @@ of the original builder server at /api/v1, /health and /metrics. API keys: API_K
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listenOptions(values) });
       console.log(`datastream server on ${server.url}
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
-  REST:     ${server.url}/api/v1/status
+  REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
   health:   ${server.url}/health   metrics: ${server.url}/metrics`);
       await waitForSignal();
       await server.close();

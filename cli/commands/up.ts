@@ -22,7 +22,7 @@ export const up: Verb = {
   database: ${shown.toString()}${ctx.db.embedded ? ` (embedded PostgreSQL in ${ctx.db.dir})` : ""}
   psql:     psql '${shown.toString()}' -c "select ds.build('mock-ohlc', '0.1.0', '2024-01-01', '2024-01-31')"
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
-  REST:     ${server.url}/api/v1/status
+  REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
   health:   ${server.url}/health   metrics: ${server.url}/metrics
   worker:   ${worker.id} (concurrency ${concurrency})
 Ctrl-C stops it.`);
