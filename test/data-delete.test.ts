@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { calls, resetCalls } from "./fixtures/builders/calls.ts";
+import { calls, knobs, resetCalls } from "./fixtures/builders/calls.ts";
 import { expectSqlState } from "./support/test-database.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
 
@@ -26,8 +26,17 @@ describe("ds.data", () => {
     expect(rows).toHaveLength(6);
   });
 
-  it("reports a failed build as DS021 and a timeout as DS016", async () => {
-    await expectSqlState(db.q("select ds.wait(ds.build('t-minute', '0.1.0', '2024-07-01', '2024-07-31'), '1 millisecond')"), "DS016");
+  it("reports a timeout as DS016 and a failed build as DS021", async () => {
+    const timedOut = await expectSqlState(
+      db.q("select * from ds.data('t-minute', '0.1.0', '2024-07-01', '2024-07-31', build => true, timeout => '1 millisecond')"), "DS016");
+    expect(timedOut.message).toMatch(/still (queued|running) after/);
+    knobs.badMode = 1;
+    try {
+      const failed = await expectSqlState(db.q("select * from ds.data('t-bad', '0.1.0', '2024-01-01', '2024-01-05', build => true)"), "DS021");
+      expect((failed as { detail?: string }).detail).toMatch(/t-bad 0\.1\.0 at 2024-01-03/);
+    } finally {
+      knobs.badMode = 0;
+    }
   });
 
   it("builds an intraday nyse dataset with points only inside the session", async () => {
