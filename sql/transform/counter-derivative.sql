@@ -7,26 +7,18 @@
 create or replace function ds_private.transform_counter_derivative_sql(params jsonb, target ds_private.dataset_versions) returns text
 language plpgsql stable as $$
 declare
-  v_source ds_private.dataset_versions;
-  v_field text;
-  v_out record;
+  v record := ds_private.previous_point_transform(target, 'counter-derivative', params, '{source,field,max_value}', '{float}', 'a rate per second');
   v_max float8;
 begin
-  perform ds_private.check_transform_params(target, 'counter-derivative', params, '{source,field,max_value}');
-  v_source := ds_private.transform_source(target, 'counter-derivative', params);
-  perform ds_private.check_transform_key(target, 'counter-derivative', v_source);
-  perform ds_private.check_previous_point_lookback(target, 'counter-derivative', v_source);
-  v_field := ds_private.transform_value_field(target, 'counter-derivative', params, v_source);
-  select * into v_out from ds_private.transform_single_output(target, 'counter-derivative', '{float}', 'a rate per second');
   v_max := ds_private.transform_number_param(target, 'counter-derivative', params, 'max_value');
   if v_max <= 0 then
     perform ds_private.raise_transform_error(target, 'counter-derivative', 'transform.max_value',
       format('max_value must be a positive number, got %s', params -> 'max_value'),
       'Write the value at which the counter wraps to 0, e.g. max_value = 4294967296, or leave it out (a drop is then a reset: no row).');
   end if;
-  return ds_private.previous_point_sql(target, v_source, format('s.%I::float8', v_field),
+  return ds_private.previous_point_sql(target, v.source, format('s.%I::float8', v.field),
     format('case when r.v >= r.prev_v then r.v - r.prev_v else %s - r.prev_v + r.v end / extract(epoch from r.ts - r.prev_ts)::float8 as %I',
-           case when v_max is null then 'null::float8' else format('%s::float8', v_max) end, v_out.name),
+           case when v_max is null then 'null::float8' else format('%s::float8', v_max) end, v.output),
     case when v_max is null then 'r.v >= r.prev_v' end);
 end;
 $$;

@@ -9,18 +9,10 @@
 create or replace function ds_private.transform_derivative_sql(params jsonb, target ds_private.dataset_versions) returns text
 language plpgsql stable as $$
 declare
-  v_source ds_private.dataset_versions;
-  v_field text;
-  v_out record;
+  v record := ds_private.previous_point_transform(target, 'derivative', params, '{source,field}', '{float}', 'a rate per second');
 begin
-  perform ds_private.check_transform_params(target, 'derivative', params, '{source,field}');
-  v_source := ds_private.transform_source(target, 'derivative', params);
-  perform ds_private.check_transform_key(target, 'derivative', v_source);
-  perform ds_private.check_previous_point_lookback(target, 'derivative', v_source);
-  v_field := ds_private.transform_value_field(target, 'derivative', params, v_source);
-  select * into v_out from ds_private.transform_single_output(target, 'derivative', '{float}', 'a rate per second');
-  return ds_private.previous_point_sql(target, v_source, format('s.%I::float8', v_field),
-    format('(r.v - r.prev_v) / extract(epoch from r.ts - r.prev_ts)::float8 as %I', v_out.name), null);
+  return ds_private.previous_point_sql(target, v.source, format('s.%I::float8', v.field),
+    format('(r.v - r.prev_v) / extract(epoch from r.ts - r.prev_ts)::float8 as %I', v.output), null);
 end;
 $$;
 comment on function ds_private.transform_derivative_sql(jsonb, ds_private.dataset_versions) is 'Transform "derivative": SQL of (v - v_prev) / seconds between a point and the source''s previous calendar point, per key (lookback = 2 on the source); raises DS019 for invalid parameters or schema.';
