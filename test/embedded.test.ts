@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { freePort } from "./support/free-port.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,16 +17,6 @@ import { projectRoot } from "../db/project-root.ts";
 const settings = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
 const dir = mkdtempSync(join(tmpdir(), "ds-embedded-"));
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function query(url: string): Promise<number> {
   const client = new pg.Client(url);
@@ -113,4 +104,27 @@ describe.skipIf(!!process.env.DATABASE_URL)("the embedded PostgreSQL", () => {
       await db.stop();
     }
   });
+
+  it("fails clearly, with a non-zero exit, when its port is taken", async () => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => blocker.once("listening", r));
+    const taken = (blocker.address() as { port: number }).port;
+    const other = mkdtempSync(join(tmpdir(), "ds-embedded-taken-"));
+    try {
+      const child = spawn(process.execPath, [join(projectRoot(), "cli", "main.ts"), "migrate"], {
+        env: { ...process.env, DATABASE_URL: "", DS_DATA_DIR: other, DS_PG_PORT: String(taken) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(code).toBe(1);
+      expect(err.trim().split("\n")).toHaveLength(1);
+      expect(err).toMatch(new RegExp(`^error: embedded PostgreSQL did not start .* on port ${taken}`));
+    } finally {
+      blocker.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
+

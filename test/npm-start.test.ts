@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../db/project-root.ts";
+import { freePort } from "./support/free-port.ts";
 
 describe.skipIf(!!process.env.DATABASE_URL)("npm start", () => {
   it("starts the embedded PostgreSQL, migrates, syncs, runs a worker and the server, and stops on Ctrl-C", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ds-start-"));
     const child = spawn("npm", ["start", "--", "--port", "0"], {
       cwd: projectRoot(),
-      env: { ...process.env, DS_DATA_DIR: dir, DS_PG_PORT: String(56000 + (process.pid % 3000)), API_KEYS: "" },
+      env: { ...process.env, DS_DATA_DIR: dir, DS_PG_PORT: String(await freePort()), API_KEYS: "" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbedded, type EmbeddedDatabase } from "../../db/embedded.ts";
 import { prepareTemplate, withDatabase } from "./database-url.ts";
+import { freePort } from "./free-port.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject) {
     dir = mkdtempSync(join(tmpdir(), "ds-test-"));
     embedded = await startEmbedded({
       dir,
-      port: 55000 + (process.pid % 5000),
+      port: await freePort(),
       settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
     });
     adminUrl = embedded.url;
