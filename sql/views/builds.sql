@@ -38,3 +38,16 @@ comment on column ds.builds.state is 'queued, running, succeeded, failed or canc
 comment on column ds.builds.progress is 'Share of the points of its tasks that are built, 0 to 1.';
 comment on column ds.builds.error is 'The first failure: dataset, version, timestamp and message.';
 comment on column ds.builds.points is 'Calendar points of the tasks this build created or waits for, across its dependency closure.';
+comment on column ds.builds.id is 'Build id, as returned by ds.build.';
+comment on column ds.builds.dataset is 'Requested dataset name.';
+comment on column ds.builds.version is 'Requested dataset version.';
+comment on column ds.builds.start_at is 'Requested start (inclusive), clamped to the dataset''s start date.';
+comment on column ds.builds.end_at is 'Requested end (inclusive).';
+comment on column ds.builds.tasks is 'Chunks this build created or waits for, across its dependency closure.';
+comment on column ds.builds.tasks_succeeded is 'Of those, chunks that succeeded.';
+comment on column ds.builds.tasks_failed is 'Of those, chunks that failed or were cancelled.';
+comment on column ds.builds.points_built is 'Calendar points of the succeeded chunks.';
+comment on column ds.builds.rows_written is 'Rows written by the succeeded chunks.';
+comment on column ds.builds.created_at is 'When ds.build was called.';
+comment on column ds.builds.started_at is 'When its first chunk started.';
+comment on column ds.builds.finished_at is 'When it ended (null while queued or running).';

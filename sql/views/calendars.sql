@@ -13,3 +13,6 @@ comment on column ds.calendars.timezone is 'Time zone of intraday sessions (null
 comment on column ds.calendars.span_start is 'First instant the calendar is defined for (1970 by default).';
 comment on column ds.calendars.span_end is 'End of the span, exclusive (2101 by default).';
 comment on column ds.calendars.sessions is 'Number of sessions in the span (0 for always-open).';
+comment on column ds.calendars.name is 'Calendar name, as used in config.toml (calendar = "...").';
+comment on column ds.calendars.description is 'What the calendar is, from its file in calendars/.';
+comment on column ds.calendars.registered_at is 'When the calendar was first loaded.';
