@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type pg from "pg";
+import { BuilderPool } from "../worker/builder-pool.ts";
 import { buildChunk, startTask } from "../worker/chunk.ts";
 import { copyRows, type PointRows } from "../worker/copy-rows.ts";
 import { loadBuilder } from "../worker/load-builder.ts";
@@ -65,6 +66,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
   );
   const samples = Object.fromEntries(PHASES.map(([p]) => [p, [] as number[]])) as Record<Phase, number[]>;
   const workerId = randomUUID();
+  const threads = new BuilderPool({ size: 1 });
   try {
     for (const { id } of tasks.rows) {
       let t = now();
@@ -88,7 +90,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       const validate = rowValidator(spec.schema);
       const points: PointRows[] = times.map((ts, i) => ({ ts, rows: validate(results[i], () => labels[i]!) }));
       lap("validate");
-      await buildChunk(pool, spec, benchBuilders);
+      await buildChunk(pool, spec, threads, benchBuilders);
       lap("buildChunk");
       await copyRows(sinkClient(), spec.table, spec.schema, points);
       lap("encode");
@@ -110,6 +112,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       }
     }
   } finally {
+    await threads.close();
     await resetVersion(pool, v);
   }
   const profiledChunk = v.chunk;

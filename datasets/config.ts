@@ -53,6 +53,8 @@ export interface DatasetDefinition {
   key: string[];
   chunk: number | null;
   max_attempts: number | null;
+  /** Deadline of the builder over one chunk ("30s"); null: the default, 5 minutes. */
+  timeout: string | null;
   env_vars: boolean;
   tags: Record<string, unknown>;
   dependencies: DependencyDefinition[];
@@ -94,6 +96,7 @@ const configSpec = z.strictObject({
   "env-vars": z.boolean().default(false),
   chunk: z.number().int().positive().optional(),
   "max-attempts": z.number().int().positive().optional(),
+  timeout: z.string().optional(),
   tags: z.record(z.string(), z.json()).default({}),
   write: z.strictObject({ conflict: z.enum(["last-write-wins", "merge-high-low", "reject"]).default("last-write-wins") }).optional(),
   refresh: z.strictObject({ "on-write": z.boolean().default(false), schedule: z.string().optional(), "per-key": z.boolean().optional() }).optional(),
@@ -181,6 +184,7 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     key: c.key,
     chunk: c.chunk ?? null,
     max_attempts: c["max-attempts"] ?? null,
+    timeout: c.timeout ?? null,
     env_vars: c["env-vars"],
     tags: c.tags as Record<string, unknown>,
     dependencies: Object.entries(c.dependencies).map(([name, spec]) => dependency(name, spec)),

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type pg from "pg";
+import type { BuilderPool } from "../worker/builder-pool.ts";
 import type { ApiKeys } from "./api-keys.ts";
 
 export interface Mount {
@@ -23,4 +24,6 @@ export interface ServerContext {
   apiKeys: ApiKeys;
   /** The builders directory, for dry runs (builders run in a rolled-back transaction). */
   buildersDir: string;
+  /** Builder threads of dry runs; made on first use when absent. */
+  builders?: BuilderPool;
 }

@@ -3,6 +3,7 @@
  * metrics, and GraphQL with subscriptions, on one port.
  */
 import type pg from "pg";
+import { BuilderPool } from "../worker/builder-pool.ts";
 import { parseApiKeys } from "./api-keys.ts";
 import { createGraphqlMount } from "./graphql/mount.ts";
 import { createHealthMount } from "./health/health-mount.ts";
@@ -24,7 +25,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     databaseUrl: options.databaseUrl,
     apiKeys: parseApiKeys(process.env.API_KEYS),
     buildersDir: options.buildersDir,
+    // dry runs run builders in threads too: a hanging builder cannot take the server down
+    builders: new BuilderPool({ size: 2 }),
   };
-  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx)];
+  const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
+  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads];
   return startHttpServer(mounts, { host: options.host, port: options.port });
 }

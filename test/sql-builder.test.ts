@@ -10,6 +10,7 @@ import { loadDatasetConfig, parseDatasetConfig } from "../datasets/config.ts";
 import { syncDatasets } from "../datasets/sync.ts";
 import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
+import { BuilderPool } from "../worker/builder-pool.ts";
 import { dryRunBuild } from "../worker/dry-run.ts";
 import { startWorker, type RunningWorker } from "../worker/run-worker.ts";
 import { expectSqlState, useTestDatabase } from "./support/test-database.ts";
@@ -251,7 +252,7 @@ describe("dry runs of SQL builders", () => {
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      const { chunks } = await dryRunBuild(client, fixtureBuilders, "t-sql-sum", "0.1.0", "2024-06-01", "2024-06-10");
+      const { chunks } = await dryRunBuild(client, new BuilderPool({ size: 1 }), fixtureBuilders, "t-sql-sum", "0.1.0", "2024-06-01", "2024-06-10");
       expect(chunks).toBeGreaterThanOrEqual(3); // t-root (TypeScript) and t-sql-sum chunks
       const inside = await client.query("select count(*)::int n from ds_data.t_sql_sum_v0_1_0 where ts >= '2024-06-01'");
       expect(inside.rows[0].n).toBe(10);

@@ -1,6 +1,7 @@
 /**
  * Writing rows into a dataset's typed table with COPY (pg-copy-streams), in COPY's text
- * format, streamed in blocks of about 64 KiB.
+ * format. Builder threads encode their rows with `rowEncoder` and hand over the bytes;
+ * `copyBlocks` streams them into the table on the chunk's connection.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,25 +15,43 @@ export interface PointRows {
   rows: Row[];
 }
 
-function* lines(points: PointRows[], fields: Field[]): Generator<string> {
+/** Appends the COPY text lines of one point's rows to a block of text; returns the new block. */
+export type RowEncoder = (block: string, ts: Date, rows: Row[]) => string;
+
+export function rowEncoder(fields: Field[]): RowEncoder {
+  const names = fields.map((f) => f.name);
   const encoders = fields.map((f) => copyText[f.type]);
-  let block = "";
-  for (const { ts, rows } of points) {
+  return (block, ts, rows) => {
     const tsText = ts.toISOString();
     for (const row of rows) {
       let line = tsText;
-      for (let i = 0; i < fields.length; i++) {
-        const v = row[fields[i]!.name];
+      for (let i = 0; i < names.length; i++) {
+        const v = row[names[i]!];
         line += "\t" + (v === null || v === undefined ? "\\N" : encoders[i]!(v));
       }
       block += line + "\n";
-      if (block.length > 65536) {
-        yield block;
-        block = "";
-      }
+    }
+    return block;
+  };
+}
+
+function* lines(points: PointRows[], fields: Field[]): Generator<string> {
+  const encode = rowEncoder(fields);
+  let block = "";
+  for (const { ts, rows } of points) {
+    block = encode(block, ts, rows);
+    if (block.length > 65536) {
+      yield block;
+      block = "";
     }
   }
   if (block) yield block;
+}
+
+function copyStatement(table: string, fields: Field[]): string {
+  const columns = ["ts", ...fields.map((f) => f.name)].map((c) => `"${c}"`).join(", ");
+  // table and field names are validated at registration (lowercase identifiers); quoted anyway
+  return `copy ds_data."${table}" (${columns}) from stdin`;
 }
 
 /** COPY the rows of the given points into ds_data.<table>; returns the row count. */
@@ -40,9 +59,12 @@ export async function copyRows(client: pg.ClientBase, table: string, fields: Fie
   let count = 0;
   for (const p of points) count += p.rows.length;
   if (count === 0) return 0;
-  const columns = ["ts", ...fields.map((f) => f.name)].map((c) => `"${c}"`).join(", ");
-  // table and field names are validated at registration (lowercase identifiers); quoted anyway
-  const stream = client.query(copyFrom(`copy ds_data."${table}" (${columns}) from stdin`));
-  await pipeline(Readable.from(lines(points, fields)), stream);
+  await pipeline(Readable.from(lines(points, fields)), client.query(copyFrom(copyStatement(table, fields))));
   return count;
+}
+
+/** COPY blocks of encoded lines (from `rowEncoder`) into ds_data.<table>. */
+export async function copyBlocks(client: pg.ClientBase, table: string, fields: Field[], blocks: Uint8Array[]): Promise<void> {
+  if (blocks.length === 0) return;
+  await pipeline(Readable.from(blocks), client.query(copyFrom(copyStatement(table, fields))));
 }

@@ -5,6 +5,7 @@
  * builders, the same ds.run_sql_task).
  */
 import type pg from "pg";
+import type { BuilderPool } from "./builder-pool.ts";
 import { buildChunk, startTask, writeChunk } from "./chunk.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 
@@ -14,7 +15,7 @@ export interface DryRunResult {
 }
 
 /** Must run inside a transaction (begin … rollback) on `client`. */
-export async function dryRunBuild(client: pg.ClientBase, buildersDir: string, name: string, version: string, start: string, end: string): Promise<DryRunResult> {
+export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, buildersDir: string, name: string, version: string, start: string, end: string): Promise<DryRunResult> {
   const { rows } = await client.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", [name, version, start, end]);
   const buildId = rows[0]!.id;
   let chunks = 0;
@@ -28,7 +29,7 @@ export async function dryRunBuild(client: pg.ClientBase, buildersDir: string, na
       const spec = await startTask(client, id, null, null);
       if (!spec) continue;
       if (spec.sql) await runSqlChunk(client, spec);
-      else await writeChunk(client, spec, await buildChunk(client, spec, buildersDir));
+      else await writeChunk(client, spec, await buildChunk(client, spec, builders, buildersDir));
       chunks++;
     }
   }

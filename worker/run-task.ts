@@ -1,55 +1,80 @@
 /**
- * The graphile-worker task `ds_run_task`: marks the chunk running, builds it, and writes
- * it in one transaction (see chunk.ts; a SQL builder's chunk runs inside PostgreSQL, see
- * sql-chunk.ts). Builder exceptions and other database errors (serialization failures,
- * lost connections) are retried by graphile-worker up to the dataset's max-attempts;
- * validation and data errors (DS017) and other DS errors fail at once.
+ * The graphile-worker task `ds_run_task`: marks the chunk running, builds it in a builder
+ * thread, and writes it in one transaction (see chunk.ts; a SQL builder's chunk runs
+ * inside PostgreSQL, see sql-chunk.ts). Builder exceptions, timeouts (DS031), crashed
+ * builder threads (DS032) and other database errors (serialization failures, lost
+ * connections) are retried by graphile-worker up to the dataset's max-attempts; validation
+ * and data errors (DS017) and other DS errors fail at once. A chunk that is aborted
+ * (cancelled, or taken back while its worker restarts its queue) writes nothing.
  */
 import type { Task } from "graphile-worker";
 import type pg from "pg";
 import { DsError } from "../db/errors.ts";
-import { BuilderFailure, buildChunk, startTask, writeChunk } from "./chunk.ts";
+import { BuilderFailure, ChunkAborted, type BuilderPool } from "./builder-pool.ts";
+import { buildChunk, startTask, writeChunk, type TaskSpec } from "./chunk.ts";
+import type { RunningChunks } from "./running-chunks.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 
 export interface RunTaskOptions {
   pool: pg.Pool;
   workerId: string;
   buildersDir: string;
+  builders: BuilderPool;
+  running: RunningChunks;
 }
 
-export function makeRunTask({ pool, workerId, buildersDir }: RunTaskOptions): Task {
+export function makeRunTask({ pool, workerId, buildersDir, builders, running }: RunTaskOptions): Task {
   return async (payload, helpers) => {
     const taskId = (payload as { task: number }).task;
-    const spec = await startTask(pool, taskId, workerId, helpers.job.locked_by);
-    if (!spec) return;
+    const signal = running.add(taskId);
     try {
-      if (spec.sql) {
-        // one statement, one transaction: rows, coverage and the task's state
-        await runSqlChunk(pool, spec);
-        return;
-      }
-      const points = await buildChunk(pool, spec, buildersDir);
-      const client = await pool.connect();
+      const spec = await startTask(pool, taskId, workerId, helpers.job.locked_by);
+      if (!spec) return;
       try {
-        await client.query("begin");
-        await writeChunk(client, spec, points);
-        await client.query("commit");
+        await runChunk(pool, spec, builders, buildersDir, signal);
       } catch (err) {
-        await client.query("rollback").catch(() => {});
-        throw err;
-      } finally {
-        client.release();
+        if (signal.aborted || isNotRunning(err)) return; // cancelled or taken back: nothing was written
+        const retryable = err instanceof BuilderFailure || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
+        const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;
+        const message = err instanceof BuilderFailure || err instanceof DsError
+          ? err.message
+          : `${spec.dataset} ${spec.version}: ${(err as Error).message}`;
+        const code = err instanceof BuilderFailure || err instanceof DsError ? err.code : null;
+        await pool.query("select ds.fail_task($1, $2, $3, $4)", [taskId, message, final, code ?? null]);
+        if (!final) throw err;
       }
-    } catch (err) {
-      if (err instanceof DsError && err.code === "DS018" && /not running/.test(err.message)) return;
-      const pgCode = (err as { code?: string }).code;
-      const retryable = err instanceof BuilderFailure || !(err instanceof DsError || /^(22|23)/.test(pgCode ?? ""));
-      const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;
-      const message = err instanceof BuilderFailure || err instanceof DsError
-        ? err.message
-        : `${spec.dataset} ${spec.version}: ${(err as Error).message}`;
-      await pool.query("select ds.fail_task($1, $2, $3)", [taskId, message, final]);
-      if (!final) throw err;
+    } finally {
+      running.remove(taskId);
     }
   };
+}
+
+async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, buildersDir: string, signal: AbortSignal): Promise<void> {
+  if (spec.sql) {
+    // one statement, one transaction: rows, coverage and the task's state
+    await runSqlChunk(pool, spec, signal);
+    return;
+  }
+  const chunk = await buildChunk(pool, spec, builders, buildersDir, signal);
+  signal.throwIfAborted();
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await writeChunk(client, spec, chunk);
+    signal.throwIfAborted();
+    await client.query("commit");
+    client.release();
+  } catch (err) {
+    await client.query("rollback").then(() => client.release(), (e: Error) => client.release(e));
+    throw err;
+  }
+}
+
+function pgCode(err: unknown): string {
+  return (err as { code?: string }).code ?? "";
+}
+
+/** complete_task's DS018 when the task was cancelled or finished elsewhere meanwhile. */
+function isNotRunning(err: unknown): boolean {
+  return err instanceof ChunkAborted || (err instanceof DsError && err.code === "DS018" && /not running/.test(err.message));
 }

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type pg from "pg";
+import { BuilderPool } from "../../worker/builder-pool.ts";
 import { dryRunBuild } from "../../worker/dry-run.ts";
 import type { ServerContext } from "../mount.ts";
 import { groupedRowsSql, type Target } from "./data-route.ts";
@@ -52,7 +53,7 @@ async function dryRunRows(ctx: ServerContext, res: ServerResponse, args: string[
   try {
     await client.query("begin");
     await client.query("set local time zone 'UTC'");
-    await dryRunBuild(client, ctx.buildersDir, name, version, start, end);
+    await dryRunBuild(client, (ctx.builders ??= new BuilderPool({ size: 2 })), ctx.buildersDir, name, version, start, end);
     const { rows } = await client.query<{ rows: string }>(groupedRowsSql, [...args, false]);
     sendJsonText(res, 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
       `"dry_run":true,"rows":${rows[0]!.rows}}`);

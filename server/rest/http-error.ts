@@ -3,7 +3,7 @@
  * and PostgreSQL's own codes, builder failures of dry runs, and the API's own errors.
  * Bodies are FastAPI-style `{detail}` plus the SQLSTATE in `code` and the `hint`.
  */
-import { BuilderFailure } from "../../worker/chunk.ts";
+import { BuilderFailure } from "../../worker/builder-pool.ts";
 
 /** An error the REST layer answers with a given status (and, optionally, an exact body). */
 export class HttpError extends Error {
@@ -66,7 +66,7 @@ export function errorResponse(err: unknown): ErrorResponse {
     const body = err.body ?? { detail: err.message, ...(err.code ? { code: err.code } : {}) };
     return { status: err.status, body, headers: err.headers, internal: false };
   }
-  if (err instanceof BuilderFailure) return { status: 500, body: { detail: err.message }, internal: false };
+  if (err instanceof BuilderFailure) return { status: 500, body: { detail: err.message, ...(err.code ? { code: err.code } : {}) }, internal: false };
   const e = err as PgLikeError;
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && (code.startsWith("DS") || code.startsWith("22"))) {

@@ -45,11 +45,12 @@ begin
     raise exception 'unknown build %', build_id using errcode = 'DS015',
       detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
   end if;
-  -- cancel its tasks that have not started, unless another live build waits for them
+  -- cancel its tasks that have not finished, unless another live build waits for them; a
+  -- running chunk is stopped by its worker (heartbeat) and can no longer commit
   with cancelled as (
     update ds_private.tasks t set state = 'cancelled', finished_at = now(), error = format('build %s was cancelled', cancel.build_id)
     from ds_private.build_tasks bt
-    where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued')
+    where bt.build_id = cancel.build_id and t.id = bt.task_id and t.state in ('waiting', 'queued', 'running')
       and not exists (select from ds_private.build_tasks o join ds_private.builds ob on ob.id = o.build_id
                       where o.task_id = t.id and o.build_id <> cancel.build_id and ob.cancelled_at is null)
     returning t.id
@@ -61,4 +62,4 @@ begin
   return (select b.state from ds.builds b where b.id = cancel.build_id);
 end;
 $$;
-comment on function ds.cancel(bigint) is 'Cancels a build: its tasks that have not started and that no other build waits for are dropped; running chunks finish (all or nothing). Returns the new state.';
+comment on function ds.cancel(bigint) is 'Cancels a build: its tasks that have not finished and that no other build waits for are cancelled; running ones are stopped by their workers within seconds and roll back whole (nothing of them is written), and are never run again. Returns the new state.';

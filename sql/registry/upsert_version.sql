@@ -56,13 +56,14 @@ begin
         max_attempts = (def ->> 'max_attempts')::integer, env_vars = (def ->> 'env_vars')::boolean, tags = def -> 'tags',
         builder_sql = v_sql, transform = v_transform, write_conflict = def ->> 'write_conflict',
         refresh_on_write = (def ->> 'refresh_on_write')::boolean, refresh_schedule = def ->> 'refresh_schedule',
-        per_key = (def ->> 'per_key')::boolean, updated_at = now()
+        per_key = (def ->> 'per_key')::boolean, timeout = (def ->> 'timeout')::interval, updated_at = now()
     where v.id = v_current.id
       and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform,
-           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key) is distinct from
+           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
            (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform, def ->> 'write_conflict',
-           (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean);
+           (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
+           (def ->> 'timeout')::interval);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -75,13 +76,14 @@ begin
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
     calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform,
-    write_conflict, refresh_on_write, refresh_schedule, per_key)
+    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
     (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform,
-    def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean)
+    def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
+    (def ->> 'timeout')::interval)
   returning id into version_id;
   status := 'registered';
 end;

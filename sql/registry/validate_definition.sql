@@ -18,7 +18,7 @@ begin
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
                         'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform',
-                        'write', 'refresh']);
+                        'write', 'refresh', 'timeout']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -30,6 +30,12 @@ begin
         format('%s must be a positive integer, got %s', v_field, definition -> v_field), 'Write a positive integer or leave it out.');
     end if;
   end loop;
+  if coalesce(definition -> 'timeout', 'null') <> 'null'
+     and (jsonb_typeof(definition -> 'timeout') <> 'string' or (definition ->> 'timeout') !~ '^[1-9][0-9]{0,5}[smhd]$') then
+    perform ds_private.raise_definition_error('DS019', 'invalid timeout', v_name, v_version, 'timeout',
+      format('timeout is a duration: a positive integer and a unit s, m, h or d, got %s', definition -> 'timeout'),
+      'Write for example timeout = "30s", or leave it out for the default of 5 minutes.');
+  end if;
   if coalesce(definition ->> 'builder', 'builder.ts') !~ '^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(ts|sql)$' then
     perform ds_private.raise_definition_error('DS019', 'invalid builder', v_name, v_version, 'builder',
       format('builder must be a file name in the version folder ending in .ts or .sql, got %s', definition -> 'builder'),
@@ -141,6 +147,7 @@ begin
     'refresh_schedule', v_policy.refresh_schedule, 'per_key', v_policy.per_key,
     'chunk', coalesce((definition ->> 'chunk')::integer, ds_private.default_chunk(v_timing.step)),
     'max_attempts', coalesce((definition ->> 'max_attempts')::integer, 3),
+    'timeout', ds_private.parse_granularity(definition ->> 'timeout'),
     'env_vars', coalesce((definition ->> 'env_vars')::boolean, false),
     'tags', coalesce(definition -> 'tags', '{}'),
     'dependencies', ds_private.resolve_dependencies(definition));

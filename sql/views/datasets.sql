@@ -14,7 +14,8 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        v.registered_at, v.updated_at,
        v.coverage, lower(v.coverage) as first_built, upper(v.coverage) - v.step as last_built,
        (select count(*) from unnest(v.coverage))::integer as built_ranges,
-       v.write_conflict as conflict, v.refresh_on_write, v.refresh_schedule, v.per_key
+       v.write_conflict as conflict, v.refresh_on_write, v.refresh_schedule, v.per_key,
+       coalesce(v.timeout, interval '5 minutes') as timeout
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -27,6 +28,7 @@ comment on column ds.datasets.granularity is 'Spacing of the points, for example
 comment on column ds.datasets.start_at is 'First timestamp the dataset can have (start-date).';
 comment on column ds.datasets.schema is 'Fields besides ts, in order: [{"name", "type", "nullable"}].';
 comment on column ds.datasets.key is 'Columns that tell several rows of one timestamp apart; the primary key is (ts, key...).';
+comment on column ds.datasets.timeout is 'Deadline of the builder over one chunk (config.toml timeout, default 5 minutes): past it the chunk fails with DS031.';
 comment on column ds.datasets.tags is 'Free-form tags from config.toml.';
 comment on column ds.datasets.table_name is 'The typed table of this version, schema-qualified.';
 comment on column ds.datasets.view_name is 'The view on the newest version of the dataset, schema-qualified.';

@@ -1,18 +1,19 @@
 -- A chunk that failed: retried by graphile-worker until the dataset's max-attempts, then
 -- failed for good, which cancels every task that waits on it (transitively). Tasks of
 -- some keys that end so give their points back to ds_private.stale (still outdated).
+-- error_code keeps the DS code of the failure (DS017, DS031, ...) apart from its message.
 
-create or replace function ds.fail_task(task_id bigint, error text, final boolean) returns void
+create or replace function ds.fail_task(task_id bigint, error text, final boolean, error_code text default null) returns void
 language plpgsql volatile as $$
 declare
   v_cancelled bigint[];
 begin
   if not final then
-    update ds_private.tasks t set error = fail_task.error, state = 'queued'
+    update ds_private.tasks t set error = fail_task.error, error_code = fail_task.error_code, state = 'queued'
     where t.id = fail_task.task_id and t.state = 'running';
     return;
   end if;
-  update ds_private.tasks t set state = 'failed', error = fail_task.error, finished_at = now()
+  update ds_private.tasks t set state = 'failed', error = fail_task.error, error_code = fail_task.error_code, finished_at = now()
   where t.id = fail_task.task_id and t.state in ('running', 'queued');
   with recursive dependents (id) as (
     select e.task_id from ds_private.task_edges e where e.depends_on = fail_task.task_id
@@ -21,7 +22,7 @@ begin
   )
   , cancelled as (
     update ds_private.tasks t set state = 'cancelled', finished_at = now(),
-      error = format('a dependency failed (task %s)', fail_task.task_id)
+      error = format('a dependency failed (task %s)', fail_task.task_id), error_code = fail_task.error_code
     from dependents d where t.id = d.id and t.state = 'waiting'
     returning t.id
   )
@@ -31,8 +32,8 @@ begin
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = fail_task.task_id))::text);
 end;
 $$;
-comment on function ds.fail_task(bigint, text, boolean) is '@behavior -*
-Worker API: records a chunk failure; final failures cancel the tasks that depend on it.';
+comment on function ds.fail_task(bigint, text, boolean, text) is '@behavior -*
+Worker API: records a chunk failure with its message and DS code; final failures cancel the tasks that depend on it.';
 
 create or replace function ds_private.restore_stale(task_ids bigint[]) returns integer
 language sql volatile as $$

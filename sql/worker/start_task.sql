@@ -33,6 +33,8 @@ begin
     'key', to_jsonb(v_version.key),
     'env_vars', v_version.env_vars,
     'max_attempts', v_version.max_attempts,
+    -- the builder's deadline over this chunk (config.toml timeout, default 5 minutes)
+    'timeout_ms', extract(epoch from coalesce(v_version.timeout, interval '5 minutes')) * 1000,
     'points', ds_private.slot_ranges_ms(v_task.points),
     -- null: every key; else the key objects whose rows the task rebuilds (stale points)
     'keys', v_task.keys,

@@ -1,13 +1,25 @@
 -- Live workers and the recovery of work from dead ones. Each worker holds a session
 -- advisory lock (7412003, lock_key) on its own connection: when its process dies the
--- lock goes with the connection, so a free lock means a dead worker — no timeouts.
+-- lock goes with the connection, so a free lock means a dead worker — no timeouts. A
+-- worker whose connection dropped (a database restart) registers again with the same id.
 
 create or replace function ds.register_worker(worker_id uuid, hostname text, pid integer) returns integer
 language plpgsql volatile as $$
 declare
   v_key integer;
 begin
-  loop
+  for i in 1..100 loop
+    select w.lock_key into v_key from ds_private.workers w where w.id = register_worker.worker_id;
+    if found then
+      -- back after a lost connection: take the same lock again (or wait while a recovery
+      -- that saw it free finishes; the row is gone afterwards)
+      if pg_try_advisory_lock(7412003, v_key) then
+        update ds_private.workers w set heartbeat_at = now() where w.id = register_worker.worker_id;
+        return v_key;
+      end if;
+      perform pg_sleep(0.05);
+      continue;
+    end if;
     v_key := (random() * 2147483646)::integer + 1;
     if pg_try_advisory_lock(7412003, v_key) then
       insert into ds_private.workers (id, lock_key, hostname, pid) values (worker_id, v_key, hostname, pid)
@@ -18,10 +30,44 @@ begin
       perform pg_advisory_unlock(7412003, v_key);
     end if;
   end loop;
+  raise exception 'worker % could not take its liveness lock', worker_id using errcode = 'DS018',
+    detail = 'Another session holds the lock of this worker id.', hint = 'Start the worker again: it gets a new id.';
 end;
 $$;
 comment on function ds.register_worker(uuid, text, integer) is '@behavior -*
-Worker API: registers a worker process and takes its liveness lock on the calling connection (keep that connection open).';
+Worker API: registers a worker process (or the same one again after its connection dropped) and takes its liveness lock on the calling connection (keep that connection open).';
+
+create or replace function ds_private.release_worker_tasks(worker_id uuid) returns integer
+language plpgsql volatile as $$
+declare
+  v_task record;
+  v_count integer := 0;
+begin
+  -- its graphile-worker jobs become available at once instead of after the 4-hour lock timeout
+  perform graphile_worker.force_unlock_workers(array(
+    select distinct t.job_worker from ds_private.tasks t
+    where t.worker_id = release_worker_tasks.worker_id and t.job_worker is not null and t.state = 'running'));
+  for v_task in
+    select t.id, t.attempts, v.max_attempts, v.name, v.version, lower(t.points) as first_point
+    from ds_private.tasks t join ds_private.dataset_versions v on v.id = t.dataset_version_id
+    where t.worker_id = release_worker_tasks.worker_id and t.state = 'running'
+    order by t.id
+  loop
+    if v_task.attempts >= v_task.max_attempts then
+      -- its job has no attempts left either: fail the task, or the build would wait forever
+      perform ds.fail_task(v_task.id,
+        format('%s %s from %s: the worker died while running this chunk, %s time(s) of max-attempts %s (killed, out of memory, or lost its database connection)',
+               v_task.name, v_task.version, to_char(v_task.first_point at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), v_task.attempts, v_task.max_attempts),
+        true, 'DS030');
+    else
+      update ds_private.tasks t set state = 'queued' where t.id = v_task.id;
+    end if;
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;
+comment on function ds_private.release_worker_tasks(uuid) is 'Gives back the running tasks of a worker that died or restarted its queue: requeued while attempts remain, failed with DS030 once the worker died max-attempts times; unlocks their graphile-worker jobs. Returns how many.';
 
 create or replace function ds.recover_workers() returns integer
 language plpgsql volatile as $$
@@ -31,10 +77,7 @@ declare
 begin
   for v_worker in select * from ds_private.workers order by id loop
     continue when not pg_try_advisory_xact_lock(7412003, v_worker.lock_key);
-    perform graphile_worker.force_unlock_workers(array(
-      select distinct t.job_worker from ds_private.tasks t where t.worker_id = v_worker.id and t.job_worker is not null));
-    update ds_private.tasks t set state = 'queued'
-    where t.worker_id = v_worker.id and t.state = 'running';
+    perform ds_private.release_worker_tasks(v_worker.id);
     delete from ds_private.workers where id = v_worker.id;
     v_count := v_count + 1;
   end loop;
@@ -42,11 +85,24 @@ begin
 end;
 $$;
 comment on function ds.recover_workers() is '@behavior -*
-Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks; returns how many.';
+Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks (or fails them with DS030 after max-attempts deaths); returns how many.';
 
-create or replace function ds.heartbeat_worker(worker_id uuid) returns void
+create or replace function ds.restart_worker_queue(worker_id uuid) returns integer
 language sql volatile as $$
-  update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id
+  select ds_private.release_worker_tasks(worker_id)
 $$;
-comment on function ds.heartbeat_worker(uuid) is '@behavior -*
-Worker API: records that the worker is alive and polling (every 2 s).';
+comment on function ds.restart_worker_queue(uuid) is '@behavior -*
+Worker API: a live worker whose job runner stopped (its database went away) gives back the chunks it was running before it starts a new runner; returns how many.';
+
+create or replace function ds.heartbeat_worker(worker_id uuid, running bigint[] default '{}') returns bigint[]
+language sql volatile as $$
+  with beat as (
+    update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id
+  )
+  -- the chunks it runs that were cancelled (or taken over) meanwhile: the worker stops them
+  select coalesce(array_agg(t.id order by t.id), '{}') from ds_private.tasks t
+  where t.id = any (heartbeat_worker.running)
+    and (t.state <> 'running' or t.worker_id is distinct from heartbeat_worker.worker_id)
+$$;
+comment on function ds.heartbeat_worker(uuid, bigint[]) is '@behavior -*
+Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them.';

@@ -1,0 +1,150 @@
+/**
+ * Builder threads: TypeScript builders run in worker_threads, one chunk per thread at a
+ * time, so the worker's event loop (its queue, heartbeat and database connections) stays
+ * free whatever a builder does. A chunk has a deadline: past it the thread is terminated
+ * (even in `while (true) {}`) and the chunk fails with DS031. A thread that dies under a
+ * chunk (process.exit, out of memory, an uncaught error) fails it with DS032. A chunk can
+ * be aborted (ds.cancel). A thread that ended for any of these reasons is replaced.
+ */
+import { Worker, type ResourceLimits } from "node:worker_threads";
+import { DsError } from "../db/errors.ts";
+import type { ChunkRequest, ThreadError, ThreadMessage } from "./builder-thread.ts";
+
+/** A builder's failure: retried with backoff up to max-attempts; `code` DS031/DS032 or none. */
+export class BuilderFailure extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = "BuilderFailure";
+    this.code = code;
+  }
+}
+
+/** The chunk was aborted (cancelled, or the worker is restarting its queue). */
+export class ChunkAborted extends Error {}
+
+export interface EncodedChunk {
+  /** COPY text blocks of the rows, in order. */
+  blocks: Uint8Array[];
+  rows: number;
+}
+
+export interface BuilderPoolOptions {
+  /** Threads at most (the chunks run at once). */
+  size: number;
+  /** Heap limits of each thread (a builder past them fails its chunk with DS032). */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const THREAD_URL = new URL("./builder-thread.ts", import.meta.url);
+
+export class BuilderPool {
+  readonly #size: number;
+  readonly #limits: ResourceLimits | undefined;
+  readonly #idle: Worker[] = [];
+  readonly #waiting: ((w: Worker) => void)[] = [];
+  readonly #live = new Set<Worker>();
+  #closed = false;
+
+  constructor(options: BuilderPoolOptions) {
+    this.#size = Math.max(1, options.size);
+    this.#limits = options.resourceLimits;
+  }
+
+  /** Runs one chunk's builder in a thread; resolves with its encoded rows. */
+  async run(request: ChunkRequest, { timeoutMs, signal }: RunOptions): Promise<EncodedChunk> {
+    signal?.throwIfAborted();
+    const thread = await this.#acquire();
+    return new Promise<EncodedChunk>((resolve, reject) => {
+      const blocks: Uint8Array[] = [];
+      const label = `${request.dataset} ${request.version}`;
+      let settled = false;
+      const finish = (keep: boolean, outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        thread.off("message", onMessage).off("error", onError).off("exit", onExit);
+        if (keep) this.#release(thread);
+        else this.#discard(thread);
+        outcome();
+      };
+      const onMessage = (m: ThreadMessage) => {
+        if (m.type === "block") blocks.push(m.data);
+        else if (m.type === "done") finish(true, () => resolve({ blocks, rows: m.rows }));
+        else finish(true, () => reject(fromThreadError(m.error)));
+      };
+      const onError = (err: Error) =>
+        finish(false, () => reject(new BuilderFailure(`${label}: the builder crashed: ${err.message}`, "DS032")));
+      const onExit = (code: number) =>
+        finish(false, () => reject(new BuilderFailure(`${label}: the builder ended its thread (exit code ${code}) before finishing the chunk`, "DS032")));
+      const onAbort = () => finish(false, () => reject(new ChunkAborted(`${label}: chunk aborted`)));
+      const timer = setTimeout(
+        () => finish(false, () => reject(new BuilderFailure(`${label}: the builder did not finish the chunk within its timeout of ${formatMs(timeoutMs)}`, "DS031"))),
+        timeoutMs,
+      );
+      thread.on("message", onMessage).on("error", onError).on("exit", onExit);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      thread.ref();
+      thread.postMessage(request);
+    });
+  }
+
+  /** Terminates every thread; running chunks fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#idle.splice(0);
+    await Promise.all([...this.#live].map((w) => w.terminate()));
+  }
+
+  #acquire(): Promise<Worker> {
+    if (this.#closed) return Promise.reject(new Error("builder pool is closed"));
+    const idle = this.#idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.#live.size < this.#size) return Promise.resolve(this.#spawn());
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #spawn(): Worker {
+    const w = new Worker(THREAD_URL, { resourceLimits: this.#limits, stdout: false, stderr: false });
+    this.#live.add(w);
+    w.on("error", () => {}); // reported to the chunk that runs, if any (run's own listener)
+    w.once("exit", () => {
+      // terminated at a deadline, or ended by a builder: make room for a new one
+      this.#live.delete(w);
+      const i = this.#idle.indexOf(w);
+      if (i >= 0) this.#idle.splice(i, 1);
+      const next = this.#waiting.shift();
+      if (next && !this.#closed) next(this.#spawn());
+    });
+    return w;
+  }
+
+  #release(w: Worker): void {
+    // an idle thread must not keep the process alive
+    w.unref();
+    const next = this.#waiting.shift();
+    if (next) next(w);
+    else if (this.#closed) void w.terminate();
+    else this.#idle.push(w);
+  }
+
+  #discard(w: Worker): void {
+    void w.terminate();
+  }
+}
+
+function fromThreadError(e: ThreadError): Error {
+  if (e.kind === "builder") return new BuilderFailure(e.message);
+  if (e.kind === "ds" && e.code) return new DsError(e.code, e.message, { detail: e.detail, hint: e.hint });
+  return new Error(e.message);
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
+}

@@ -1,0 +1,108 @@
+/**
+ * The entry of a builder thread (worker_threads): runs a chunk's builder over its points,
+ * validates the rows and encodes them in COPY's text format, off the worker's event loop.
+ * Whatever a builder does here — hang, loop, throw, call process.exit — ends at most this
+ * thread: builder-pool.ts terminates it at the chunk's deadline and replaces it.
+ *
+ * Protocol: the pool posts a ChunkRequest; the thread answers with `block` messages
+ * (encoded rows, transferred), then one `done` (the row count) or one `error`.
+ */
+import { parentPort } from "node:worker_threads";
+import { DsError } from "../db/errors.ts";
+import { rowEncoder } from "./copy-rows.ts";
+import { expandSlots, windowFor, type Entry, type LoadedDependency } from "./dependency-entries.ts";
+import type { Field } from "./field-types.ts";
+import { keyFilter } from "./key-filter.ts";
+import { loadBuilder } from "./load-builder.ts";
+import { rowValidator } from "./validate-rows.ts";
+
+/** What a builder thread needs to run one chunk (a subset of the task spec). */
+export interface ChunkRequest {
+  buildersDir: string;
+  dataset: string;
+  version: string;
+  builder: string;
+  env_vars: boolean;
+  schema: Field[];
+  key: string[];
+  keys: Record<string, unknown>[] | null;
+  step_ms: number;
+  points: [number, number][];
+  dependencies: LoadedDependency[];
+}
+
+/** An error as it crosses the thread boundary. */
+export interface ThreadError {
+  /** "builder": the builder threw (retried); "ds": a DS error (final); "internal": anything else. */
+  kind: "builder" | "ds" | "internal";
+  message: string;
+  code?: string;
+  detail?: string;
+  hint?: string;
+}
+
+export type ThreadMessage =
+  | { type: "block"; data: Uint8Array }
+  | { type: "done"; rows: number }
+  | { type: "error"; error: ThreadError };
+
+const BLOCK_BYTES = 256 * 1024;
+
+async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: ArrayBuffer[]) => void): Promise<number> {
+  const builder = await loadBuilder(req.buildersDir, req.dataset, req.version, req.builder, req.env_vars);
+  const context = { dataset: req.dataset, version: req.version, env: builder.env };
+  const validate = rowValidator(req.schema);
+  const encode = rowEncoder(req.schema);
+  const utf8 = new TextEncoder();
+  // the label of a point is only built when something about it fails
+  const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;
+  // a task of some keys writes only their rows
+  const keep = req.keys ? keyFilter(req.schema, req.key, req.keys) : null;
+  const flush = (text: string) => {
+    const data = utf8.encode(text);
+    post({ type: "block", data }, [data.buffer as ArrayBuffer]);
+  };
+  let block = "";
+  let written = 0;
+  for (const t of expandSlots(req.points, req.step_ms)) {
+    const ts = new Date(t);
+    const args: Record<string, Entry[]> = {};
+    for (const d of req.dependencies) args[d.spec.name] = windowFor(d, t, req.step_ms);
+    let result: unknown;
+    try {
+      result = builder.build(args, ts, context);
+      if (result && typeof (result as Promise<unknown>).then === "function") result = await result;
+    } catch (err) {
+      throw new BuilderThrew(`${where(ts)}: builder failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+    let rows = validate(result, () => where(ts));
+    if (keep) rows = rows.filter(keep);
+    written += rows.length;
+    block = encode(block, ts, rows);
+    if (block.length >= BLOCK_BYTES) {
+      flush(block);
+      block = "";
+    }
+  }
+  if (block) flush(block);
+  return written;
+}
+
+class BuilderThrew extends Error {}
+
+function toThreadError(err: unknown): ThreadError {
+  if (err instanceof BuilderThrew) return { kind: "builder", message: err.message };
+  if (err instanceof DsError) return { kind: "ds", code: err.code, message: err.message, detail: err.detail, hint: err.hint };
+  return { kind: "internal", message: (err as Error)?.message ?? String(err) };
+}
+
+const port = parentPort;
+if (port) {
+  port.on("message", (req: ChunkRequest) => {
+    const post = (m: ThreadMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+    runChunk(req, post).then(
+      (rows) => post({ type: "done", rows }),
+      (err: unknown) => post({ type: "error", error: toThreadError(err) }),
+    );
+  });
+}
