@@ -26,14 +26,19 @@ export interface RunTaskOptions {
 export function makeRunTask({ pool, workerId, buildersDir, builders, running }: RunTaskOptions): Task {
   return async (payload, helpers) => {
     const taskId = (payload as { task: number }).task;
-    const signal = running.add(taskId);
+    const signal = running.add(taskId, helpers.job.locked_by);
     try {
       const spec = await startTask(pool, taskId, workerId, helpers.job.locked_by);
       if (!spec) return;
       try {
         await runChunk(pool, spec, builders, buildersDir, signal);
       } catch (err) {
-        if (signal.aborted || isNotRunning(err)) return; // cancelled or taken back: nothing was written
+        if (signal.aborted || isNotRunning(err)) {
+          // nothing was written; the job goes only when the task needs no more runs (cancelled,
+          // done elsewhere): a task taken back keeps it (graphile-worker's fail is a no-op then)
+          if (await taskFinished(pool, taskId)) return;
+          throw new ChunkAborted(`task ${taskId} was taken back while it ran: it runs again`);
+        }
         const retryable = err instanceof BuilderFailure || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
         const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;
         const message = err instanceof BuilderFailure || err instanceof DsError
@@ -68,6 +73,10 @@ async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, bu
     await client.query("rollback").then(() => client.release(), (e: Error) => client.release(e));
     throw err;
   }
+}
+
+async function taskFinished(pool: pg.Pool, taskId: number): Promise<boolean> {
+  return (await pool.query<{ done: boolean }>("select ds.task_finished($1) as done", [taskId])).rows[0]!.done;
 }
 
 function pgCode(err: unknown): string {

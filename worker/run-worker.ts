@@ -37,6 +37,9 @@ export interface RunningWorker {
 
 const HEARTBEAT_MS = 2000;
 
+/** Messages of lost or refused database connections (node-postgres, PostgreSQL's 57P0x, 08xxx). */
+const LOST_CONNECTION = /terminat|connection (error|refused|closed)|ECONNREFUSED|ECONNRESET|not queryable|the database system is (starting up|shutting down|in recovery)|Connection terminated/i;
+
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { pool, buildersDir } = options;
   const concurrency = options.concurrency ?? 2;
@@ -49,8 +52,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const builders = new BuilderPool({ size: concurrency });
   const running = new RunningChunks();
   const logger = new Logger(() => (level, message) => {
-    if ((level === "error" || level === "warning") && !outage.active) log(`worker ${level}: ${message}`);
+    if (level !== "error" && level !== "warning") return;
+    // graphile-worker's own lines about lost connections (LISTEN, polling) start an outage
+    if (LOST_CONNECTION.test(message)) outage.down(new Error(message.split("\n")[0]!.split(": ").pop()!.slice(0, 200)));
+    if (!outage.active) log(`worker ${level}: ${message}`);
   });
+  // graphile-worker also console.trace()s the error of a pool worker that exits (a lost
+  // connection while polling): that is part of the outage we log in one line
+  const trace = console.trace;
+  console.trace = (...args: unknown[]) => {
+    const first = args[0] as { message?: string } | undefined;
+    const message = String(first?.message ?? first);
+    if (LOST_CONNECTION.test(message)) outage.down(new Error(message));
+    else trace.apply(console, args);
+  };
   const taskList = {
     ds_run_task: makeRunTask({ pool, workerId: id, buildersDir, builders, running }),
     ds_refresh: makeRefreshTask(pool),
@@ -64,6 +79,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       logger,
       taskList,
       parsedCronItems: await refreshCronItems(pool, log),
+      // batched (0 ms) completion: when the database is gone graphile-worker stops the
+      // runner (which we restart) instead of leaving an unhandled rejection that kills
+      // the process (its unbatched path does not await the call)
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     });
 
   let runner = await startRunner();
@@ -78,19 +97,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
     ).catch((err: unknown) => outage.down(err));
   }, HEARTBEAT_MS);
-  heartbeat.unref();
+  // kept referenced: during an outage no socket is open, and the worker must not end
 
-  // a runner that stopped on its own (its database went away) is replaced
+  // After an outage, or when the runner stopped on its own (graphile-worker shuts its pool
+  // down when it cannot record a job's outcome), the worker starts a fresh runner: the old
+  // one's jobs and chunks are in an unknown state (their connections died), so its chunks
+  // are aborted and given back, its jobs unlocked, and a new runner takes the queue.
   const supervised = (async () => {
     for (;;) {
-      const why = await runner.promise.then(() => "it stopped", (err: unknown) => (err as Error)?.message ?? String(err));
+      const why = await Promise.race([
+        runner.promise.then(() => "it stopped", (err: unknown) => (err as Error)?.message ?? String(err)),
+        outage.ended().then(() => null),
+      ]);
       if (stopping) return;
-      outage.down(new Error(`job runner stopped: ${why}`));
-      running.abortAll("the job runner is restarting");
-      while (running.size > 0 && !stopping) await sleep(50);
+      if (why !== null) outage.down(new Error(`job runner stopped: ${why}`));
+      await recycle(runner);
       for (let attempt = 0; !stopping; attempt++) {
         try {
-          await pool.query("select ds.restart_worker_queue($1)", [id]);
+          await pool.query("select ds.restart_worker_queue($1, $2)", [id, running.jobWorkers()]);
           runner = await startRunner();
           break;
         } catch (err) {
@@ -105,6 +129,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   })();
 
+  /** Aborts the running chunks and stops the old runner (killed if it does not stop in time). */
+  async function recycle(old: Runner): Promise<void> {
+    running.abortAll("the job runner is restarting");
+    for (let waited = 0; running.size > 0 && waited < 10_000; waited += 50) await sleep(50);
+    const stoppedInTime = await Promise.race([old.stop().then(() => true, () => true), sleep(5000).then(() => false)]);
+    if (!stoppedInTime) await old.kill().catch(() => {});
+  }
+
   let stopped: Promise<void> | undefined;
   return {
     id,
@@ -114,11 +146,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        clearInterval(heartbeat);
+        // running chunks finish (the heartbeat still stops cancelled ones meanwhile)
         await runner.stop().catch(() => {});
         await supervised;
+        clearInterval(heartbeat);
         await builders.close();
         await liveness.stop();
+        console.trace = trace;
       })();
       return stopped;
     },

@@ -5,9 +5,11 @@
  */
 export class RunningChunks {
   readonly #chunks = new Map<number, AbortController>();
+  readonly #jobWorkers = new Set<string>();
 
-  /** Registers a task; its signal aborts when the chunk must stop. */
-  add(taskId: number): AbortSignal {
+  /** Registers a task run by a job runner's worker (graphile-worker's locked_by); its signal aborts when the chunk must stop. */
+  add(taskId: number, jobWorker: string | null): AbortSignal {
+    if (jobWorker) this.#jobWorkers.add(jobWorker);
     const controller = new AbortController();
     this.#chunks.set(taskId, controller);
     return controller.signal;
@@ -15,6 +17,13 @@ export class RunningChunks {
 
   remove(taskId: number): void {
     this.#chunks.delete(taskId);
+  }
+
+  /** The job runners' worker ids seen since the last call: their jobs are unlocked when the runner is replaced. */
+  jobWorkers(): string[] {
+    const ids = [...this.#jobWorkers];
+    this.#jobWorkers.clear();
+    return ids;
   }
 
   ids(): number[] {

@@ -87,12 +87,14 @@ $$;
 comment on function ds.recover_workers() is '@behavior -*
 Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks (or fails them with DS030 after max-attempts deaths); returns how many.';
 
-create or replace function ds.restart_worker_queue(worker_id uuid) returns integer
+create or replace function ds.restart_worker_queue(worker_id uuid, job_workers text[]) returns integer
 language sql volatile as $$
+  -- jobs whose outcome the stopped runner could not record (done or not) are unlocked too
+  select graphile_worker.force_unlock_workers(job_workers);
   select ds_private.release_worker_tasks(worker_id)
 $$;
-comment on function ds.restart_worker_queue(uuid) is '@behavior -*
-Worker API: a live worker whose job runner stopped (its database went away) gives back the chunks it was running before it starts a new runner; returns how many.';
+comment on function ds.restart_worker_queue(uuid, text[]) is '@behavior -*
+Worker API: a live worker whose job runner stopped (its database went away) unlocks the jobs of that runner (its graphile-worker worker ids) and gives back the chunks it was running, before it starts a new runner; returns how many chunks.';
 
 create or replace function ds.heartbeat_worker(worker_id uuid, running bigint[] default '{}') returns bigint[]
 language sql volatile as $$
