@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type pg from "pg";
 import type { ApiKeys } from "./api-keys.ts";
+import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
 export interface Mount {
   name: string;
@@ -23,4 +24,11 @@ export interface ServerContext {
   apiKeys: ApiKeys;
   /** The builders directory, for dry runs (builders run in a rolled-back transaction). */
   buildersDir: string;
+  /** Per-request limits (request-limits.ts); default: resolveLimits() from the environment. */
+  limits?: RequestLimits;
+}
+
+/** The limits of a server context, resolved once per context. */
+export function limitsOf(ctx: ServerContext): RequestLimits {
+  return (ctx.limits ??= resolveLimits());
 }

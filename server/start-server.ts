@@ -9,6 +9,7 @@ import { createHealthMount } from "./health/health-mount.ts";
 import { startHttpServer, type RunningServer } from "./http-server.ts";
 import type { ServerContext } from "./mount.ts";
 import { createRestMount } from "./rest/rest-mount.ts";
+import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
 export interface ServeOptions {
   pool: pg.Pool;
@@ -16,6 +17,8 @@ export interface ServeOptions {
   buildersDir: string;
   host?: string;
   port?: number;
+  /** Per-request limits; each unset one falls back to its DS_* environment variable, then its default. */
+  limits?: Partial<RequestLimits>;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -24,6 +27,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     databaseUrl: options.databaseUrl,
     apiKeys: parseApiKeys(process.env.API_KEYS),
     buildersDir: options.buildersDir,
+    limits: resolveLimits(options.limits),
   };
   const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx)];
   return startHttpServer(mounts, { host: options.host, port: options.port });
