@@ -7,6 +7,7 @@ import type { Duplex } from "node:stream";
 import type pg from "pg";
 import type { BuilderPool } from "../worker/builder-pool.ts";
 import type { ApiKeys } from "./api-keys.ts";
+import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
 export interface Mount {
   name: string;
@@ -26,4 +27,11 @@ export interface ServerContext {
   buildersDir: string;
   /** Builder threads of dry runs; made on first use when absent. */
   builders?: BuilderPool;
+  /** Per-request limits (request-limits.ts); default: resolveLimits() from the environment. */
+  limits?: RequestLimits;
+}
+
+/** The limits of a server context, resolved once per context. */
+export function limitsOf(ctx: ServerContext): RequestLimits {
+  return (ctx.limits ??= resolveLimits());
 }

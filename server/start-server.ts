@@ -10,6 +10,7 @@ import { createHealthMount } from "./health/health-mount.ts";
 import { startHttpServer, type RunningServer } from "./http-server.ts";
 import type { ServerContext } from "./mount.ts";
 import { createRestMount } from "./rest/rest-mount.ts";
+import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
 export interface ServeOptions {
   pool: pg.Pool;
@@ -17,6 +18,8 @@ export interface ServeOptions {
   buildersDir: string;
   host?: string;
   port?: number;
+  /** Per-request limits; each unset one falls back to its DS_* environment variable, then its default. */
+  limits?: Partial<RequestLimits>;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -27,6 +30,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     buildersDir: options.buildersDir,
     // dry runs run builders in threads too: a hanging builder cannot take the server down
     builders: new BuilderPool({ size: 2 }),
+    limits: resolveLimits(options.limits),
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
   const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads];

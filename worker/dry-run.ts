@@ -2,7 +2,9 @@
  * A dry run: plan the build and run every chunk of its closure for real, in dependency
  * order, inside one transaction on `client` that the caller rolls back. No second
  * in-memory implementation: the same planner, builders, validation and COPY (or, for SQL
- * builders, the same ds.run_sql_task).
+ * builders, the same ds.run_sql_task). `ds.plan_dry_run` plans it without taking the
+ * datasets' build locks (real builds go on meanwhile) and refuses more points than
+ * ds.max_points (DS033); the transaction can never commit.
  */
 import type pg from "pg";
 import type { BuilderPool } from "./builder-pool.ts";
@@ -14,22 +16,30 @@ export interface DryRunResult {
   chunks: number;
 }
 
+export interface DryRunOptions {
+  /** Aborted (the HTTP client went away): no further chunk starts. */
+  signal?: AbortSignal;
+}
+
 /** Must run inside a transaction (begin … rollback) on `client`. */
-export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, buildersDir: string, name: string, version: string, start: string, end: string): Promise<DryRunResult> {
-  const { rows } = await client.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", [name, version, start, end]);
+export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, buildersDir: string, name: string, version: string, start: string, end: string,
+  { signal }: DryRunOptions = {}): Promise<DryRunResult> {
+  const { rows } = await client.query<{ id: number }>("select ds.plan_dry_run($1, $2, $3, $4) as id", [name, version, start, end]);
   const buildId = rows[0]!.id;
   let chunks = 0;
   for (;;) {
+    signal?.throwIfAborted();
     // ready tasks of this build; completing one makes its dependents ready
     const ready = await client.query<{ id: number }>(
       `select t.id from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id
        where bt.build_id = $1 and t.state = 'queued' order by t.id`, [buildId]);
     if (ready.rows.length === 0) break;
     for (const { id } of ready.rows) {
+      signal?.throwIfAborted();
       const spec = await startTask(client, id, null, null);
       if (!spec) continue;
       if (spec.sql) await runSqlChunk(client, spec);
-      else await writeChunk(client, spec, await buildChunk(client, spec, builders, buildersDir));
+      else await writeChunk(client, spec, await buildChunk(client, spec, builders, buildersDir, signal));
       chunks++;
     }
   }

@@ -3,7 +3,7 @@
  * (SQLSTATE class DS) and bad input rejected by Postgres (class 22, e.g. a malformed
  * timestamp) reach them with their code in `extensions.code`, their message, and the
  * DETAIL and HINT in `extensions.detail` / `extensions.hint`; a refused privilege (42501)
- * comes with a hint on what is missing. Everything else is masked and logged with an id.
+ * comes with a hint on what is missing, a statement timeout (57014) with one on what to do. Everything else is masked and logged with an id.
  */
 import { GraphQLError } from "postgraphile/graphql";
 import { isSafeError } from "postgraphile/grafast";
@@ -36,6 +36,12 @@ export function maskError(error: GraphQLError): GraphQLError {
     if (original.detail) extensions.detail = original.detail;
     if (original.hint) extensions.hint = original.hint;
     return withMessage(error, original.message, extensions);
+  }
+  if (code === "57014") {
+    return withMessage(error, original.message, {
+      code,
+      hint: "The query ran past its statement timeout (anonymous requests have a short one): ask for less, or use an API key.",
+    });
   }
   if (code === "42501") {
     return withMessage(error, original.message, {

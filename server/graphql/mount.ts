@@ -10,6 +10,10 @@
  *   payload) makes PostGraphile introspect again, e.g. after datasets are registered, so
  *   new dataset versions get their connections without a restart (no event trigger is
  *   installed: whoever creates ds_data tables notifies).
+ * - Limits (request-limits.ts): the body size (413), first/last, aliases, depth and cost of
+ *   each operation (limits-plugin.ts), a statement timeout for anonymous requests, and
+ *   the SQL limits ds.max_rows/ds.max_points; over a limit: `extensions.code = "DS034"`
+ *   (DS033 from SQL).
  * - It owns its pg pool (pg's default type parsers: PostGraphile parses values itself)
  *   and one LISTEN connection for subscriptions; `close()` ends both.
  *
@@ -23,10 +27,12 @@ import pg from "pg";
 import { postgraphile } from "postgraphile";
 import { PgSubscriber } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
-import type { Mount, ServerContext } from "../mount.ts";
+import { limitsOf, type Mount, type ServerContext } from "../mount.ts";
+import { sqlLimitSettings } from "../request-limits.ts";
 import { AuthError, DS_ROLES, makeAuthenticator } from "./auth.ts";
 import { maskError } from "./errors.ts";
 import { createNotifyStreams } from "./notify-streams.ts";
+import { makeLimitsPlugin } from "./limits-plugin.ts";
 import { makeDsPreset } from "./preset.ts";
 import { makeRequestAuth } from "./request-auth.ts";
 
@@ -52,6 +58,18 @@ async function canUseRoles(pool: pg.Pool): Promise<boolean> {
   return rows[0]!.ok;
 }
 
+/** 413 with a DS034 GraphQL error, before the body is read, when Content-Length is over the limit. */
+function bodyTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
+  const length = Number(req.headers["content-length"] ?? 0);
+  if (!(length > maxBytes)) return false;
+  const body = JSON.stringify({ errors: [{ message: `the request body has ${length} bytes, over the limit of ${maxBytes} bytes`,
+    extensions: { code: "DS034", limit: "maxBodyBytes", max: maxBytes, hint: "Send a smaller operation (persisted fragments, fewer aliases)." } }] });
+  res.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" });
+  res.end(body);
+  req.resume(); // drain what the client sends meanwhile; the connection closes after the answer
+  return true;
+}
+
 function unauthorized(res: ServerResponse, message: string): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] });
   res.writeHead(401, { "content-type": "application/json; charset=utf-8", "www-authenticate": 'Bearer realm="datastream"' });
@@ -66,6 +84,17 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
   const useRoles = await canUseRoles(pool);
   if (!useRoles) console.warn("graphql: roles ds_reader/ds_builder are missing; requests run as the server's own role");
   const auth = makeRequestAuth(makeAuthenticator({ apiKeys: ctx.apiKeys, jwtSecret: options.jwtSecret ?? process.env.JWT_SECRET }));
+  const limits = limitsOf(ctx);
+  const sqlLimits = sqlLimitSettings(limits);
+  /** The role, the SQL limits, and a statement timeout for anonymous requests. */
+  const pgSettings = (rc: Partial<Grafast.RequestContext>): Record<string, string> => {
+    const who = auth.of(rc);
+    return {
+      ...(useRoles ? { role: who.role } : {}),
+      ...sqlLimits,
+      ...(who.via === "anonymous" ? { statement_timeout: limits.anonymousStatementTimeout } : {}),
+    };
+  };
   const preset: GraphileConfig.Preset = {
     extends: [
       makeDsPreset({
@@ -73,9 +102,10 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
         pgSubscriber,
         streams: createNotifyStreams(pool, pgSubscriber),
         context: (rc) => ({ dsRole: auth.of(rc).role }),
-        pgSettings: (rc): Record<string, string> => (useRoles ? { role: auth.of(rc).role } : {}),
+        pgSettings,
       }),
     ],
+    plugins: [makeLimitsPlugin(limits)],
     gather: { installWatchFixtures: false },
     grafserv: {
       watch: true,
@@ -86,6 +116,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
       graphiqlStaticPath: STATIC_PATH,
       graphiqlOnGraphQLGET: true,
       websockets: true,
+      maxRequestLength: limits.maxBodyBytes,
       maskError,
     },
   };
@@ -109,6 +140,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
       const path = (req.url ?? "/").split("?")[0]!;
       if (path !== GRAPHQL_PATH && path !== GRAPHIQL_PATH && path !== EVENTS_PATH && !path.startsWith(STATIC_PATH)) return false;
       if (path === GRAPHQL_PATH) {
+        if (bodyTooLarge(req, res, limits.maxBodyBytes)) return true;
         try {
           auth.http(req);
         } catch (err) {

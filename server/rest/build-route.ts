@@ -2,13 +2,17 @@
  * POST /api/v1/build/{name}/{version}?start&end[&dry-run=true][&wait=true]. A build is
  * planned and enqueued at once and answered with its row of ds.builds; wait=true blocks
  * until it ends (the original server built synchronously). dry-run=true runs the real
- * builders in a transaction that is rolled back and answers the rows of the range.
+ * builders in a transaction that is rolled back and answers the rows of the range; it takes
+ * no dataset locks (real builds go on meanwhile), is limited to ds.max_points points, and
+ * stops when the client disconnects.
  */
 import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { BuilderPool } from "../../worker/builder-pool.ts";
 import { dryRunBuild } from "../../worker/dry-run.ts";
-import type { ServerContext } from "../mount.ts";
+import { limitsOf, type ServerContext } from "../mount.ts";
+import { sqlLimitSettings } from "../request-limits.ts";
+import { cancelOnClose } from "./cancel-on-close.ts";
 import { groupedRowsSql, type Target } from "./data-route.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText } from "./reply.ts";
@@ -53,10 +57,15 @@ async function dryRunRows(ctx: ServerContext, res: ServerResponse, args: string[
   try {
     await client.query("begin");
     await client.query("set local time zone 'UTC'");
-    await dryRunBuild(client, (ctx.builders ??= new BuilderPool({ size: 2 })), ctx.buildersDir, name, version, start, end);
-    const { rows } = await client.query<{ rows: string }>(groupedRowsSql, [...args, false]);
+    for (const [setting, value] of Object.entries(sqlLimitSettings(limitsOf(ctx)))) {
+      await client.query("select pg_catalog.set_config($1, $2, true)", [setting, value]);
+    }
+    const rows = await cancelOnClose(ctx.pool, client, res, async (signal) => {
+      await dryRunBuild(client, (ctx.builders ??= new BuilderPool({ size: 2 })), ctx.buildersDir, name, version, start, end, { signal });
+      return (await client.query<{ rows: string }>(groupedRowsSql, [...args, false])).rows[0]!.rows;
+    });
     sendJsonText(res, 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
-      `"dry_run":true,"rows":${rows[0]!.rows}}`);
+      `"dry_run":true,"rows":${rows}}`);
   } finally {
     await client.query("rollback").then(() => client.release(), (err: Error) => client.release(err));
   }

@@ -9,7 +9,9 @@ import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { DsError } from "../../db/errors.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../cli/format-rows.ts";
-import type { ServerContext } from "../mount.ts";
+import { limitsOf, type ServerContext } from "../mount.ts";
+import { sqlLimitSettings } from "../request-limits.ts";
+import { cancelOnClose } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
 import { boolParam, checkVersion, choiceParam, parseTimestamp, requiredParams } from "./request-params.ts";
@@ -36,7 +38,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   checkVersion(version);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
-  await withUtcSession(ctx.pool, async (db) => {
+  await withUtcSession(ctx.pool, (db) => cancelOnClose(ctx.pool, db, res, async () => {
     const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
     if (total === 0) {
       throw new DsError("DS013", `no calendar points in [${startText}, ${endText}] for ${name} ${version}`, {
@@ -52,7 +54,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
     const { returned, rows } = result.rows[0]!;
     sendJsonText(res, status, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
       `"total_timestamps":${total},"returned_timestamps":${returned},"rows":${rows}}`);
-  });
+  }), sqlLimitSettings(limitsOf(ctx)));
 }
 
 const numericTypes = new Set(["int", "float", "numeric"]);

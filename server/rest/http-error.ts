@@ -35,6 +35,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build
   DS026: 422, // a dataset written from outside is never built
+  DS033: 422, // over a per-request limit of points or rows
 };
 
 interface PgLikeError {

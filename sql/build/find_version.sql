@@ -20,10 +20,15 @@ $$;
 comment on function ds_private.find_version(text, text) is 'The registered dataset version of that name and version; raises DS001 when there is none.';
 
 create or replace function ds_private.lock_dataset(version_id integer) returns void
-language sql volatile as $$
-  select pg_advisory_xact_lock(7412002, version_id)
+language plpgsql volatile as $$
+begin
+  -- a dry run (rolled back, never committed: see dry-run.sql) must not block real builds
+  if pg_catalog.current_setting('ds.dry_run', true) is distinct from 'on' then
+    perform pg_advisory_xact_lock(7412002, version_id);
+  end if;
+end;
 $$;
-comment on function ds_private.lock_dataset(integer) is 'Serialises planning, completion and deletion of one dataset version until the end of the transaction.';
+comment on function ds_private.lock_dataset(integer) is 'Serialises planning, completion and deletion of one dataset version until the end of the transaction; takes nothing in a dry run (ds.dry_run on), whose transaction can never commit.';
 
 create or replace function ds_private.check_range(start_at timestamptz, end_at timestamptz) returns void
 language plpgsql immutable as $$

@@ -32,6 +32,8 @@ returns table (ts timestamptz, data jsonb)
 language plpgsql volatile as $$
 declare
   v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
+  v_max_rows bigint := ds_private.max_rows();
+  v_rows bigint;
 begin
   perform ds_private.check_range(start_at, end_at);
   if build and not has_function_privilege(ds_private.invoker(), 'ds.build(text, text, timestamptz, timestamptz)', 'execute') then
@@ -41,13 +43,20 @@ begin
   end if;
   -- a dataset written from outside is never built: build => true reads what is there
   if build and v_version.builder <> 'external' then
+    perform ds_private.check_points(format('building %s %s over [%s, %s]', dataset, version, start_at, end_at),
+                                    ds.count_points(dataset, version, start_at, end_at));
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
   return query execute format(
-    'select t.ts, to_jsonb(t) - ''ts'' from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s',
+    'select t.ts, to_jsonb(t) - ''ts'' from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s limit $3',
     v_version.table_name,
     (select coalesce(string_agg(format(', t.%I', k), '' order by o), '') from unnest(v_version.key) with ordinality u(k, o)))
-  using start_at, end_at;
+  using start_at, end_at, v_max_rows + 1;
+  -- one row past the limit is read to know it is over: the rows gathered so far are dropped
+  get diagnostics v_rows = row_count;
+  if v_rows > v_max_rows then
+    perform ds_private.raise_too_many_rows(format('ds.data(%L, %L, %s, %s)', dataset, version, start_at, end_at));
+  end if;
 end;
 $$;
-comment on function ds.data(text, text, timestamptz, timestamptz, boolean, interval) is 'The rows of a dataset version in [start_at, end_at] (inclusive) as (ts, data jsonb), ordered by ts and key. With build => true it first builds what is missing (through dblink, so it works from one statement) and waits up to timeout; DS021 when that build fails. Call it outside an explicit transaction when building.';
+comment on function ds.data(text, text, timestamptz, timestamptz, boolean, interval) is 'The rows of a dataset version in [start_at, end_at] (inclusive) as (ts, data jsonb), ordered by ts and key. With build => true it first builds what is missing (through dblink, so it works from one statement) and waits up to timeout; DS021 when that build fails. DS033 when the read has more rows than ds.max_rows (default 1,000,000) or the build more points than ds.max_points (default 1,000,000). Call it outside an explicit transaction when building.';
