@@ -35,6 +35,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build
   DS026: 422, // a dataset written from outside is never built
+  DS035: 400, // a non-finite timestamp (infinity, -infinity)
 };
 
 interface PgLikeError {
