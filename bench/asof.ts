@@ -114,7 +114,7 @@ function queries(quotes: string, trades: string): Array<{ name: string; sql: str
   return [
     {
       name: "ds.asof (window merge, jsonb rows)",
-      sql: `select count(*) n, count(right_ts) matched from ds.asof('${TRADES}', '0.1.0', '${QUOTES}', '0.1.0', $1, $2, '{ticker}')`,
+      sql: `select count(*) n, count(right_ts) matched from ds.asof('${TRADES}', '0.1.0', '${QUOTES}', '0.1.0', $1, $2, '{ticker}', available => 'label')`,
     },
     {
       name: "LATERAL per trade, jsonb rows (ds.asof's shape)",

@@ -79,8 +79,13 @@ export const calendarFileSchema = z
       .optional(),
     closed: z.array(rule).optional(),
     "early-close": z.array(rule).optional(),
+    /** A daily calendar whose days end at the close of this intraday calendar's session (ds.asof: when a daily bar is known). */
+    "closes-with": z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected the name of an intraday calendar, such as nyse").optional(),
   })
   .superRefine((c, ctx) => {
+    if (c["closes-with"] !== undefined && c.kind !== "daily") {
+      ctx.addIssue({ code: "custom", path: ["closes-with"], message: "only a daily calendar closes with an intraday calendar's sessions" });
+    }
     if ((c.kind === "intraday") !== (c.session !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["session"], message: "an intraday calendar has a [session] table, other kinds have none" });
     }

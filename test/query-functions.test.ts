@@ -290,7 +290,7 @@ describe("ds.bars on daily and always-open calendars", () => {
   });
 });
 
-describe("ds.asof", () => {
+describe("ds.asof (available => 'label': the label-time join)", () => {
   interface Joined {
     ts: string;
     left_data: Record<string, unknown>;
@@ -299,7 +299,7 @@ describe("ds.asof", () => {
   }
   async function asof(start: string, end: string, by: string[]): Promise<Joined[]> {
     const rows = await db.q<{ ts: Date; left_data: Record<string, unknown>; right_ts: Date | null; right_data: Record<string, unknown> | null }>(
-      "select * from ds.asof('q-ticks', '0.1.0', 'q-ohlcv', '0.1.0', $1, $2, $3)", [start, end, by]);
+      "select * from ds.asof('q-ticks', '0.1.0', 'q-ohlcv', '0.1.0', $1, $2, $3, available => 'label')", [start, end, by]);
     return rows.map((r) => ({ ...r, ts: r.ts.toISOString(), right_ts: r.right_ts?.toISOString() ?? null }));
   }
   const barPoints = points(NYSE, MINUTE, OHLCV_BUILDS, 0, Infinity);
@@ -343,7 +343,7 @@ describe("ds.asof", () => {
   it("takes the last right row in key order at the latest timestamp: bars onto ticks, looking back to the previous session", async () => {
     const [start, end] = ["2024-12-02T14:30:00Z", "2024-12-02T14:44:00Z"];
     const rows = await db.q<{ ts: Date; left_data: { ticker: string }; right_ts: Date | null; right_data: Record<string, unknown> | null }>(
-      "select * from ds.asof('q-ohlcv', '0.1.0', 'q-ticks', '0.1.0', $1, $2, '{ticker}')", [start, end]);
+      "select * from ds.asof('q-ohlcv', '0.1.0', 'q-ticks', '0.1.0', $1, $2, '{ticker}', available => 'label')", [start, end]);
     const tickSeconds = points(NYSE, SECOND, TICK_BUILDS, 0, Infinity);
     const latestTick = (ts: number, ticker: string) => {
       for (let i = tickSeconds.findLastIndex((p) => p <= ts); i >= 0; i--) {
@@ -363,7 +363,7 @@ describe("ds.asof", () => {
 
   it("joins a dataset onto itself: each tick meets the last tick (highest seq) of its ticker and second", async () => {
     const rows = await db.q<{ ts: Date; left_data: { ticker: string }; right_ts: Date; right_data: { ticker: string; seq: number } }>(
-      "select * from ds.asof('q-ticks', '0.1.0', 'q-ticks', '0.1.0', '2024-11-29T16:00:00Z', '2024-11-29T16:00:09Z', '{ticker}')");
+      "select * from ds.asof('q-ticks', '0.1.0', 'q-ticks', '0.1.0', '2024-11-29T16:00:00Z', '2024-11-29T16:00:09Z', '{ticker}', available => 'label')");
     const last = (ts: Date, ticker: string) => ticksAt(ts).filter((k) => k.ticker === ticker).at(-1);
     expect(rows.length).toBe(points(NYSE, SECOND, TICK_BUILDS, t("2024-11-29T16:00:00Z"), t("2024-11-29T16:00:09Z"))
       .reduce((n, p) => n + ticksAt(new Date(p)).length, 0));
@@ -378,6 +378,52 @@ describe("ds.asof", () => {
     await expectSqlState(db.q("select * from ds.asof('q-ticks', '0.1.0', 'q-ohlcv', '0.1.0', '2024-11-29', '2024-11-30', '{seq}')"), "DS025", /seq/);
     await expectSqlState(db.q("select * from ds.asof('q-ohlcv', '0.1.0', 'q-daily', '0.1.0', '2024-11-29', '2024-11-30', '{volume}')"), "DS025", /different types/);
     await expectSqlState(db.q("select * from ds.asof('q-ohlcv', '0.1.0', 'q-daily', '0.1.0', '2024-11-29', '2024-11-30', null)"), "DS025");
+  });
+});
+
+describe("ds.asof: a right row is known at the end of its bucket (the default)", () => {
+  const join = (left: string, right: string, start: string, end: string, by: string[], available?: string) =>
+    db.q<{ ts: Date; right_ts: Date | null; left_data: Record<string, unknown> }>(
+      `select * from ds.asof($1, '0.1.0', $2, '0.1.0', $3, $4, $5${available ? ", available => $6" : ""})`,
+      [left, right, start, end, by, ...(available ? [available] : [])]);
+  const day = (d: Date | null) => d?.toISOString().slice(0, 10) ?? null;
+
+  beforeAll(async () => {
+    await buildAndWait("q-ohlcv-daily", "2024-11-25", "2024-12-03");
+    await buildAndWait("q-always", "2024-11-26", "2024-11-30");
+  });
+
+  it("never joins an intraday bar to its own day's daily bar: 2024-11-29 (early close) sees 11-27's, 12-02 sees 11-29's", async () => {
+    const rows = await join("q-ohlcv", "q-ohlcv-daily", "2024-11-29T14:30:00Z", "2024-12-02T14:35:00Z", ["ticker"]);
+    expect(rows.length).toBeGreaterThan(100);
+    for (const r of rows) {
+      // Thanksgiving (11-28) is closed; the 11-29 bar is known at its 13:00 New York close, after every 11-29 row
+      expect(day(r.right_ts), `${r.ts.toISOString()} ${String(r.left_data.ticker)}`).toBe(day(r.ts) === "2024-11-29" ? "2024-11-27" : "2024-11-29");
+    }
+  });
+
+  it("with available => 'label' it joins the same day's daily bar (the look-ahead, on request)", async () => {
+    const rows = await join("q-ohlcv", "q-ohlcv-daily", "2024-11-29T14:30:00Z", "2024-11-29T17:59:00Z", ["ticker"], "label");
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.every((r) => day(r.right_ts) === "2024-11-29")).toBe(true);
+  });
+
+  it("a daily NYSE bar is known at the close: 18:00Z on the early close, 21:00Z on a full day", async () => {
+    const rows = await join("q-always", "q-ohlcv-daily", "2024-11-27T19:00:00Z", "2024-11-29T19:00:00Z", []);
+    const at = (iso: string) => day(rows.find((r) => r.ts.toISOString() === iso)!.right_ts);
+    expect([at("2024-11-27T20:00:00.000Z"), at("2024-11-27T21:00:00.000Z")]).toEqual(["2024-11-26", "2024-11-27"]);
+    expect([at("2024-11-29T17:00:00.000Z"), at("2024-11-29T18:00:00.000Z")]).toEqual(["2024-11-27", "2024-11-29"]);
+  });
+
+  it("a one-minute bar is known at its end: a 1-minute dataset onto itself meets the previous minute", async () => {
+    const rows = await join("q-ohlcv", "q-ohlcv", "2024-12-02T14:40:00Z", "2024-12-02T14:44:00Z", ["ticker"]);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.ts.getTime() - r.right_ts!.getTime()).toBeGreaterThanOrEqual(60_000);
+    expect(rows.some((r) => r.ts.getTime() - r.right_ts!.getTime() === 60_000)).toBe(true);
+  });
+
+  it("rejects an unknown available (DS025)", async () => {
+    await expectSqlState(join("q-ohlcv", "q-ohlcv-daily", "2024-11-29", "2024-11-30", ["ticker"], "close"), "DS025", /available must be 'end' or 'label'/);
   });
 });
 

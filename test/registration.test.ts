@@ -281,7 +281,7 @@ describe("what registration creates", () => {
     const first = await syncDatasets(db.pool, dir);
     expect(first.registered).toEqual(["mock-bars-5m@0.1.0", "mock-bars-daily@0.1.0", "mock-daily-close@0.1.0", "mock-daily-close@0.2.0",
       "mock-minute-bars@0.1.0", "mock-moving-avg@0.1.0", "mock-moving-avg@0.2.0", "mock-multi-close@0.1.0", "mock-multi-close@0.2.0",
-      "mock-multi-ohlc@0.1.0", "mock-multi-rsi@0.1.0", "mock-ohlc@0.1.0", "mock-tick-bars@0.1.0", "mock-ticks@0.1.0"]);
+      "mock-multi-ohlc@0.1.0", "mock-multi-rsi@0.2.0", "mock-ohlc@0.1.0", "mock-tick-bars@0.1.0", "mock-ticks@0.1.0"]);
     expect((await syncDatasets(db.pool, dir)).unchanged).toHaveLength(14);
     const [ohlc] = await q("select table_name, calendar, granularity, start_at from ds.datasets where name = 'mock-ohlc'");
     expect(ohlc).toMatchObject({ table_name: "ds_data.mock_ohlc_v0_1_0", calendar: "everyday", granularity: "1d", start_at: new Date("2020-01-01T00:00:00Z") });

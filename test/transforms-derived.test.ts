@@ -2,8 +2,9 @@
  * The point-by-point transforms (derivative, counter-reset, counter-derivative, sum), the
  * indicator transform, and the validation of every transform's parameters (DS019), on the
  * x-* fixtures. Expected values: recomputed here from the fixtures' formulas for the
- * derived operators, and ds.<function> called directly on the source series for the
- * indicators.
+ * derived operators, and ds.<function> called directly on each point's trailing window of
+ * warm-up points (and, for the indicators that are not recursive, on the whole series) for
+ * the indicators.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { counter } from "./fixtures/builders/x-counter/0.1.0/builder.ts";
@@ -120,32 +121,51 @@ describe("indicator", () => {
   };
 
   beforeAll(async () => {
-    // two builds, two chunks: each reads the whole history from the source's start date
+    // two builds, two chunks: each reads its points and the 60 before them
     for (const f of Object.keys(FUNCTIONS)) await build(`x-ind-${f}`, [["2024-03-01", "2024-03-31"], ["2024-04-01", "2024-05-31"]]);
   });
 
-  it("builds the source's whole history first (lookback 99999d reaches its start date)", async () => {
+  it("builds the source's warm-up first (lookback 60: the 60 points before the first one)", async () => {
+    // the 60th NYSE day up to 2024-03-01 is before the start date: the window is clamped to it
     expect(await db.one("select min(ts) as first, max(ts) as last from ds_data.x_daily_v0_1_0"))
       .toEqual({ first: new Date("2024-01-02T00:00:00Z"), last: new Date("2024-05-31T00:00:00Z") });
   });
 
+  /** ds.<function> called directly on each point's trailing window of 60 source points (or the whole series). */
+  const direct = (call: string, fields: string[], window: boolean) => {
+    const multi = fields.length > 1; // macd, stoch, bbands return one row of arrays
+    const columns = fields[0] === "k" ? ["slowk", "slowd"] : fields;
+    const pick = (i: number) => (multi ? `(f.${columns[i]})[cardinality(x.c)]` : "f.value[cardinality(x.c)]");
+    return db.q(
+      `with p as (select ts, row_number() over (order by ts) as n from ds.calendar_points('nyse-daily', '1d', '2024-01-02', '2024-05-31') c(ts)),
+            s as (select d.*, p.n from ds_data.x_daily_v0_1_0 d join p using (ts)),
+            x as (select e.ts, e.ticker, array_agg(s.open order by s.ts) as o, array_agg(s.high order by s.ts) as h,
+                         array_agg(s.low order by s.ts) as l, array_agg(s.close order by s.ts) as c
+                  from s e join s on s.ticker = e.ticker and s.n <= e.n ${window ? "and s.n > e.n - 60" : ""}
+                  where e.ts >= '2024-03-01' group by e.ts, e.ticker)
+       select x.ts, x.ticker, ${fields.map((name, i) => `${pick(i)} as ${name}`).join(", ")}
+       from x, lateral ${multi ? `${call} f` : `(select ${call} as value) f`}
+       where ${fields.map((_, i) => `${pick(i)} is not null`).join(" and ")}
+       order by x.ts, x.ticker`,
+    );
+  };
+  // without recursion a value reads only the function's own lookback: the window gives TA-Lib's value over the whole series
+  const RECURSIVE = ["ema", "rsi", "macd", "atr"];
+
   for (const [f, { call, fields }] of Object.entries(FUNCTIONS)) {
-    it(`${f} equals ${call.replace(/x\.\w/g, (m) => m.slice(2))} over the whole source series`, async () => {
-      const multi = fields.length > 1; // macd, stoch, bbands return one row of arrays
-      const columns = f === "stoch" ? ["slowk", "slowd"] : fields;
-      const direct = await db.q(
-        `with x as (select ticker, array_agg(ts order by ts) as ts, array_agg(open order by ts) as o, array_agg(high order by ts) as h,
-                           array_agg(low order by ts) as l, array_agg(close order by ts) as c
-                    from ds_data.x_daily_v0_1_0 where ts < '2024-06-01' group by ticker)
-         select u.ts, x.ticker, ${fields.map((name, i) => `u.o${i} as ${name}`).join(", ")}
-         from x, lateral ${multi ? `${call} f` : `(select ${call} as value) f`},
-              unnest(x.ts, ${multi ? columns.map((c) => `f.${c}`).join(", ") : "f.value"}) u(ts, ${fields.map((_, i) => `o${i}`).join(", ")})
-         where u.ts >= '2024-03-01' and ${fields.map((_, i) => `u.o${i} is not null`).join(" and ")}
-         order by u.ts, x.ticker`,
-      );
-      expect(direct.length).toBeGreaterThan(60);
-      expect(await db.q(`select ts, ticker, ${fields.join(", ")} from ds_data.x_ind_${f}_v0_1_0 order by ts, ticker`)).toEqual(direct);
+    it(`${f} equals ${call.replace(/x\.\w/g, (m) => m.slice(2))} over each point's trailing 60 source points`, async () => {
+      const expected = await direct(call, fields, true);
+      expect(expected.length).toBeGreaterThan(60);
+      expect(await db.q(`select ts, ticker, ${fields.join(", ")} from ds_data.x_ind_${f}_v0_1_0 order by ts, ticker`)).toEqual(expected);
     });
+    if (!RECURSIVE.includes(f)) {
+      it(`${f} over the warm-up equals ${f} over the whole source series (not recursive)`, async () => {
+        const whole = await direct(call, fields, false);
+        const actual = await db.q<Record<string, number>>(`select ts, ticker, ${fields.join(", ")} from ds_data.x_ind_${f}_v0_1_0 order by ts, ticker`);
+        expect(actual.length).toBe(whole.length);
+        actual.forEach((row, i) => fields.forEach((name) => expect(row[name]).toBeCloseTo((whole[i] as Record<string, number>)[name]!, 9)));
+      });
+    }
   }
 });
 
@@ -178,12 +198,13 @@ describe("invalid transform parameters (DS019)", () => {
     ["counter-derivative: a max_value that is not a positive number", { granularity: "1m", key: ["name"], schema: [field("name", "str"), field("rate")], dependencies: dep("x-counter", 2), transform: { kind: "counter-derivative", max_value: -1 } }, "transform.max_value"],
     ["counter-reset: an output that is not an int", { granularity: "1m", key: ["name"], schema: [field("name", "str"), field("reset")], dependencies: dep("x-counter", 2), transform: { kind: "counter-reset" } }, "schema.reset"],
     ["sum: a single source", { granularity: "1m", schema: [field("ticker", "str"), field("total")], dependencies: dep("x-ohlcv"), transform: { kind: "sum", field: "close" } }, "transform.sources"],
-    ["indicator: an unknown function", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "vwap" } }, "transform.function"],
-    ["indicator: a parameter the function does not take", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("macd")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "macd", period: 5 } }, "transform.period"],
-    ["indicator: a period TA-Lib refuses", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "sma", period: 0 } }, "transform"],
-    ["indicator: a factor that is not a number", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("upper")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "bbands", nbdevup: "2" } }, "transform.nbdevup"],
-    ["indicator: a lookback that does not reach the source's start", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", "30d"), transform: { kind: "indicator", function: "rsi" } }, "dependencies.x-daily.lookback"],
-    ["indicator: outputs the function does not give", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("line")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "macd" } }, "schema"],
+    ["indicator: an unknown function", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", 60), transform: { kind: "indicator", function: "vwap" } }, "transform.function"],
+    ["indicator: a parameter the function does not take", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("macd")], dependencies: dep("x-daily", 60), transform: { kind: "indicator", function: "macd", period: 5 } }, "transform.period"],
+    ["indicator: a period TA-Lib refuses", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", 60), transform: { kind: "indicator", function: "sma", period: 0 } }, "transform"],
+    ["indicator: a factor that is not a number", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("upper")], dependencies: dep("x-daily", 60), transform: { kind: "indicator", function: "bbands", nbdevup: "2" } }, "transform.nbdevup"],
+    ["indicator: a wall-clock lookback instead of a warm-up count", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", "99999d"), transform: { kind: "indicator", function: "rsi" } }, "dependencies.x-daily.lookback"],
+    ["indicator: a warm-up too short for the function", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("value")], dependencies: dep("x-daily", 20), transform: { kind: "indicator", function: "sma", period: 30 } }, "dependencies.x-daily.lookback"],
+    ["indicator: outputs the function does not give", { calendar: "nyse-daily", granularity: "1d", start_date: "2024-01-02T00:00:00.000Z", schema: [field("ticker", "str"), field("line")], dependencies: dep("x-daily", 60), transform: { kind: "indicator", function: "macd" } }, "schema"],
   ];
 
   for (const [what, def, where] of cases) {

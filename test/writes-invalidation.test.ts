@@ -142,14 +142,15 @@ describe("per-key invalidation of resampled bars", () => {
     expect(await stale("w-bars-5m")).toEqual([]);
   });
 
-  it("slots that become covered invalidate every key of the buckets that read them", async () => {
+  it("a bucket over written slots that are not covered is not built; once they are, it is, and a later write changes one ticker", async () => {
     await buildAndWait("w-bars-5m", "2024-03-01 15:30Z", "2024-03-01 15:55Z");
-    // 15:30 and later: no source rows yet, so incomplete buckets, built empty
+    // 15:30 and later: no source rows yet, so nothing is known there: not built (missing), not built empty
     expect(await db.one("select count(*)::int as n from ds_data.w_bars_5m_v0_1_0 where ts >= '2024-03-01 15:30Z'")).toEqual({ n: 0 });
+    expect(await missing("w-bars-5m", "2024-03-01 15:30Z", "2024-03-01 15:55Z")).toEqual(['["2024-03-01 15:30:00+00","2024-03-01 16:00:00+00")']);
     await write("w-bars", [bar("AAA", 60), bar("AAA", 61), bar("AAA", 62), bar("AAA", 63), bar("AAA", 64)]);
-    expect(await missing("w-bars-5m", "2024-03-01 15:30Z", "2024-03-01 15:55Z")).toEqual(['["2024-03-01 15:30:00+00","2024-03-01 15:35:00+00")']);
     await buildAndWait("w-bars-5m", "2024-03-01 15:30Z", "2024-03-01 15:55Z");
     expect(await db.q("select ticker, trades from ds_data.w_bars_5m_v0_1_0 where ts >= '2024-03-01 15:30Z'")).toEqual([{ ticker: "AAA", trades: 5 }]);
+    expect(await missing("w-bars-5m", "2024-03-01 15:30Z", "2024-03-01 15:55Z")).toEqual(['["2024-03-01 15:35:00+00","2024-03-01 16:00:00+00")']);
     // now covered: a write of another ticker there is a change of that ticker only
     await write("w-bars", [bar("BBB", 60), bar("BBB", 61)]);
     expect(await stale("w-bars-5m")).toEqual([{ start_at: at("15:30"), end_at: at("15:35"), keys: BBB }]);
@@ -215,20 +216,24 @@ describe("per-key invalidation when the dependent's key is part of the source's"
 
 describe("invalidation of points in flight", () => {
   it("marks a task that is building them and orders a later rebuild after it", async () => {
+    // 16:00..16:15 written complete (one AAA bar, the rest declared covered), so that it can be built
+    await db.q("select * from ds.write('w-bars', '0.1.0', $1::jsonb, '[2024-03-01 16:00Z, 2024-03-01 16:15Z)')", [JSON.stringify([bar("AAA", 92)])]);
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      // w-bars-5m 16:00..16:10 is not built: its tasks are queued (the worker cannot see them yet)
-      const { rows: [{ id }] } = await client.query("select ds.build('w-bars-5m', '0.1.0', '2024-03-01 16:00Z', '2024-03-01 16:10Z') as id");
-      // a write into newly covered slots there invalidates every key of the task's points
+      // w-bars-count 16:00..16:10 is not built: its tasks are queued (the worker cannot see them yet)
+      const { rows: [{ id }] } = await client.query("select ds.build('w-bars-count', '0.1.0', '2024-03-01 16:00Z', '2024-03-01 16:10Z') as id");
+      // a write at AAA there: w-bars-count does not work per key, so every key of the task's points is invalidated
       await write("w-bars", [bar("AAA", 90), bar("AAA", 91)], client);
       const { rows: [task] } = await client.query(
-        "select t.id, t.invalidated::text from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id where bt.build_id = $1", [id]);
+        `select t.id, t.invalidated::text from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id
+         join ds_private.dataset_versions v on v.id = t.dataset_version_id where bt.build_id = $1 and v.name = 'w-bars-count'`, [id]);
       expect(task.invalidated).toBe('{["2024-03-01 16:00:00+00","2024-03-01 16:05:00+00")}');
       // a new build rebuilds them in a task that waits for the first one
-      const { rows: [{ id: second }] } = await client.query("select ds.build('w-bars-5m', '0.1.0', '2024-03-01 16:00Z', '2024-03-01 16:10Z') as id");
+      const { rows: [{ id: second }] } = await client.query("select ds.build('w-bars-count', '0.1.0', '2024-03-01 16:00Z', '2024-03-01 16:10Z') as id");
       const { rows: edges } = await client.query(
-        `select t.points::text, e.depends_on from ds_private.tasks t join ds_private.task_edges e on e.task_id = t.id where t.build_id = $1`, [second]);
+        `select t.points::text, e.depends_on from ds_private.tasks t join ds_private.task_edges e on e.task_id = t.id
+         join ds_private.dataset_versions v on v.id = t.dataset_version_id where t.build_id = $1 and v.name = 'w-bars-count' and e.depends_on = $2`, [second, task.id]);
       expect(edges).toEqual([{ points: '{["2024-03-01 16:00:00+00","2024-03-01 16:05:00+00")}', depends_on: task.id }]);
     } finally {
       await client.query("rollback");

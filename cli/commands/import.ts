@@ -35,10 +35,10 @@ function copyError(file: string, err: unknown): unknown {
   });
 }
 
-/** A DS017 of ds.import_staged names "staged row N": in the file that is line N + 1 (after the header). */
+/** A DS017 or DS035 of ds.import_staged names "staged row N": in the file that is line N + 1 (after the header). */
 function stagedRowError(file: string, err: unknown): unknown {
   const e = toDsError(err);
-  if (!(e instanceof DsError) || e.code !== "DS017") return e;
+  if (!(e instanceof DsError) || (e.code !== "DS017" && e.code !== "DS035")) return e;
   const message = e.message.replace(/: staged row (\d+): /, (_m, n: string) => `: ${file} line ${Number(n) + 1}: `);
   return new DsError(e.code, message, { detail: e.detail, hint: e.hint, cause: err });
 }

@@ -36,6 +36,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS022: 403, // the role may read but not build
   DS026: 422, // a dataset written from outside is never built
   DS033: 422, // over a per-request limit of points or rows
+  DS035: 400, // a non-finite timestamp (infinity, -infinity)
 };
 
 interface PgLikeError {

@@ -43,6 +43,8 @@ begin
              (select range_agg(r) from ds_private.tasks t, unnest(t.points - t.invalidated) r
               where t.dataset_version_id = v_row.id and t.keys is null and t.state in ('waiting', 'queued', 'running')), '{}'))
       into v_work from ds_private.dataset_versions v where v.id = v_row.id;
+    -- points over written data that is not covered yet stay missing (unwritten_points.sql)
+    v_work := v_work - ds_private.unwritten_points(v_row.id, v_work);
     update ds_private.build_datasets bd set work = v_work
     where bd.build_id = plan_build.build_id and bd.dataset_version_id = v_row.id;
 
@@ -67,4 +69,4 @@ begin
   perform ds_private.link_tasks(build_id);
 end;
 $$;
-comment on function ds_private.plan_build(bigint, tstzmultirange) is 'Plans a build over the requested slots: per dataset of the closure (datasets written from outside excepted), work = needs - coverage - in flight, plus the stale points it needs rebuilt for their keys; creates and links its tasks.';
+comment on function ds_private.plan_build(bigint, tstzmultirange) is 'Plans a build over the requested slots: per dataset of the closure (datasets written from outside excepted), work = needs - coverage - in flight - points over uncovered written data, plus the stale points it needs rebuilt for their keys; creates and links its tasks.';

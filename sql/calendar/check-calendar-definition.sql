@@ -57,6 +57,8 @@ begin
   elsif not coalesce((definition->>'first-year')::integer, 1970) between 1900 and 2200
      or not coalesce((definition->>'last-year')::integer, 2100) between coalesce((definition->>'first-year')::integer, 1970) and 2200 then
     perform ds_private.raise_invalid_calendar(calendar, 'first-year/last-year', 'years from 1900 to 2200, first-year <= last-year');
+  elsif definition ? 'closes-with' and (v_kind <> 'daily' or coalesce(definition->>'closes-with', '') !~ '^[a-z][a-z0-9-]{0,62}$') then
+    perform ds_private.raise_invalid_calendar(calendar, 'closes-with', 'the name of an intraday calendar, on a daily calendar only');
   elsif (v_kind = 'intraday') <> (v_session is not null) then
     perform ds_private.raise_invalid_calendar(calendar, 'session', 'required for intraday calendars and only for them');
   elsif v_session is not null and not (

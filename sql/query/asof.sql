@@ -1,5 +1,43 @@
 -- ds.asof: the as-of join of a right dataset onto the rows of a left dataset (kdb+'s aj), as
 -- one merge of both ordered streams with a running window aggregate.
+--
+-- When a right row becomes known (available): by default at the end of its bucket — a bar
+-- labelled by its start is only complete at its end, and a daily bar labelled at midnight
+-- only at the close (no look-ahead); with available => 'label', at its ts (rows that are
+-- instants: ticks, quotes). A left row at ts meets the latest right row known at ts.
+
+create or replace function ds_private.available_at_sql(r ds_private.dataset_versions, row_alias text) returns text
+language sql stable as $$
+  -- the end of the bucket of the right row: its grid slot, clipped to its session's close
+  -- (sub-daily calendars); for a daily calendar the close of the last session in the bucket
+  -- of the intraday calendar it closes with (calendars/nyse-daily.toml: closes-with =
+  -- "nyse"), else the bucket's end. Sessions never cross midnight UTC.
+  select case
+    when c.kind = 'intraday' and r.step < interval '1 day' then format(
+      'least(date_bin(%1$s, %2$s.ts, timestamptz ''epoch'') + %1$s, coalesce((select s.close_at from ds_private.calendar_sessions s '
+      'where s.calendar = %3$L and s.day = (%2$s.ts at time zone ''UTC'')::date and s.close_at > %2$s.ts), ''infinity''))',
+      ds_private.transform_step_sql(r.step), row_alias, c.name)
+    when c.kind = 'daily' and c.definition ->> 'closes-with' is not null then format(
+      'coalesce((select max(s.close_at) from ds_private.calendar_sessions s where s.calendar = %3$L '
+      'and s.day >= (date_bin(%1$s, %2$s.ts, timestamptz ''epoch'') at time zone ''UTC'')::date '
+      'and s.day < ((date_bin(%1$s, %2$s.ts, timestamptz ''epoch'') + %1$s) at time zone ''UTC'')::date), date_bin(%1$s, %2$s.ts, timestamptz ''epoch'') + %1$s)',
+      ds_private.transform_step_sql(r.step), row_alias, c.definition ->> 'closes-with')
+    else format('date_bin(%1$s, %2$s.ts, timestamptz ''epoch'') + %1$s', ds_private.transform_step_sql(r.step), row_alias) end
+  from ds_private.calendars c where c.name = r.calendar
+$$;
+comment on function ds_private.available_at_sql(ds_private.dataset_versions, text) is 'SQL of the instant a row (alias row_alias) of the version becomes known: the end of its bucket — its grid slot clipped to the session''s close below a day; for a daily calendar with closes-with, the close of that intraday calendar''s last session in the bucket (13:00 New York on an early close); else the bucket''s end.';
+
+create or replace function ds_private.asof_check_available(available text) returns void
+language plpgsql immutable as $$
+begin
+  if available is null or available not in ('end', 'label') then
+    raise exception 'available must be ''end'' or ''label'', not %', coalesce(quote_literal(available), 'null') using errcode = 'DS025',
+      detail = '''end'' (the default): a right row counts from the end of its bucket (a bar is complete at its end, a daily bar at the close); ''label'': from its ts.',
+      hint = 'Leave available out for bars; pass available => ''label'' for rows that are instants (ticks, quotes).';
+  end if;
+end;
+$$;
+comment on function ds_private.asof_check_available(text) is 'Raises DS025 unless available is ''end'' or ''label'' (ds.asof).';
 
 create or replace function ds_private.asof_check_by(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[]) returns void
 language plpgsql stable as $$
@@ -59,7 +97,7 @@ end;
 $$;
 comment on function ds_private.asof_lookback(ds_private.dataset_versions, ds_private.dataset_versions, text[], timestamptz, timestamptz) is 'How far back from start_at ds.asof must read the right dataset: start_at when it has no row before; without by, its latest row at or before start_at; with by, a window widened back from start_at (64 right steps, then 8 times wider each time) until every by group of the left rows in [start_at, end_at] has a right row in it, or the right dataset''s first row is reached. Cost: the distinct by values of the left rows, and the right rows of that window; a group the right dataset lacks costs a scan of all its rows before start_at.';
 
-create or replace function ds_private.asof_sql(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[]) returns text
+create or replace function ds_private.asof_sql(l ds_private.dataset_versions, r ds_private.dataset_versions, by text[], available text) returns text
 language plpgsql stable as $$
 declare
   -- typed columns of the stream: g_i by fields, l_i left and r_i right key fields
@@ -73,24 +111,27 @@ declare
   v_left_order text := (select coalesce(string_agg(format(', m.l_%s', o), '' order by o), '') from unnest(l.key) with ordinality k(f, o));
   v_partition text := (select coalesce('partition by ' || string_agg(format('u.g_%s', o), ', ' order by o), '') from unnest(by) with ordinality k(b, o));
   v_right_order text := (select coalesce(string_agg(format(', u.r_%s', o), '' order by o), '') from unnest(r.key) with ordinality k(f, o));
+  -- the stream is ordered by when rows are known: a left row at its ts, a right row at its
+  -- bucket's end ('end') or its ts ('label'); right rows known at once in (ts, key) order
+  v_known text := case when available = 'label' then 't.ts' else ds_private.available_at_sql(r, 't') end;
 begin
   -- whole rows travel through the sorts; jsonb is built only for the rows returned
   return format(
     'select m.ts, to_jsonb(m.l) - ''ts'', (m.r).ts, case when (m.r).ts is not null then to_jsonb(m.r) - ''ts'' end from ('
     ' select u.ts, u.side, u.l%1$s, ds_private.last_of(u.r) over w as r'
-    ' from (select t.ts, 1 as side, t as l, null::ds_data.%2$I as r%3$s%4$s%5$s from ds_data.%6$I t where t.ts >= $1 and t.ts <= $2'
+    ' from (select t.ts as known, t.ts, 1 as side, t as l, null::ds_data.%2$I as r%3$s%4$s%5$s from ds_data.%6$I t where t.ts >= $1 and t.ts <= $2'
     '       union all'
-    '       select t.ts, 0, null::ds_data.%6$I, t%3$s%7$s%8$s from ds_data.%2$I t where t.ts >= $3 and t.ts <= $2) u'
-    ' window w as (%9$s order by u.ts, u.side%10$s rows unbounded preceding)) m '
+    '       select %12$s, t.ts, 0, null::ds_data.%6$I, t%3$s%7$s%8$s from ds_data.%2$I t where t.ts >= $3 and t.ts <= $2) u'
+    ' window w as (%9$s order by u.known, u.side, u.ts%10$s rows unbounded preceding)) m '
     'where m.side = 1 order by m.ts%11$s',
     replace(v_left_order, 'm.', ''), r.table_name, v_by, v_left_key, v_right_nulls, l.table_name, v_left_nulls, v_right_key,
-    v_partition, v_right_order, v_left_order);
+    v_partition, v_right_order, v_left_order, v_known);
 end;
 $$;
-comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[]) is 'The statement of ds.asof: left rows of [$1, $2] and right rows of [$3, $2] in one stream of whole rows, partitioned by the by fields and ordered by (ts, right before left, right key); the running last_of of the right row is, at each left row, the last right row at or before it. jsonb is built for the returned rows only.';
+comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[], text) is 'The statement of ds.asof: left rows of [$1, $2] and right rows of [$3, $2] in one stream of whole rows, partitioned by the by fields and ordered by (known, right before left, ts, right key), where a left row is known at its ts and a right row at its bucket''s end (available ''end'') or its ts (''label''); the running last_of of the right row is, at each left row, the last right row known at its ts. jsonb is built for the returned rows only.';
 
 create or replace function ds.asof(left_dataset text, left_version text, right_dataset text, right_version text,
-  start_at timestamptz, end_at timestamptz, by text[] default '{}')
+  start_at timestamptz, end_at timestamptz, by text[] default '{}', available text default 'end')
 returns table (ts timestamptz, left_data jsonb, right_ts timestamptz, right_data jsonb)
 language plpgsql stable set search_path = pg_catalog, pg_temp as $$
 declare
@@ -100,10 +141,13 @@ declare
 begin
   perform ds_private.check_range(start_at, end_at);
   perform ds_private.asof_check_by(v_left, v_right, by);
+  perform ds_private.asof_check_available(available);
   v_by := array(select b from unnest(asof.by) with ordinality u(b, o) group by b order by min(o));
-  return query execute ds_private.asof_sql(v_left, v_right, v_by)
-    using start_at, end_at, ds_private.asof_lookback(v_left, v_right, v_by, start_at, end_at);
+  -- a right row is known at most one step after its ts: look back from one step earlier
+  return query execute ds_private.asof_sql(v_left, v_right, v_by, available)
+    using start_at, end_at, ds_private.asof_lookback(v_left, v_right, v_by,
+      case when available = 'label' then start_at else start_at - v_right.step end, end_at);
 end;
 $$;
-comment on function ds.asof(text, text, text, text, timestamptz, timestamptz, text[]) is '@behavior -connection +list
-As-of join (kdb+ aj): for each row of the left dataset version in [start_at, end_at], in (ts, key) order, the latest row of the right dataset version at or before its ts with the same values of the by fields (default none: the latest right row of any key), as (ts, left_data jsonb, right_ts, right_data jsonb); right_ts and right_data are null when there is none. Among right rows of one ts the last in key order wins; right rows before start_at are found (the read window widens back from start_at). by values match like GROUP BY (null matches null). Raises DS001, DS012 (bad range), DS025 (a by field missing from either dataset or of different types).';
+comment on function ds.asof(text, text, text, text, timestamptz, timestamptz, text[], text) is '@behavior -connection +list
+As-of join (kdb+ aj): for each row of the left dataset version in [start_at, end_at], in (ts, key) order, the latest row of the right dataset version known at its ts with the same values of the by fields (default none: the latest right row of any key), as (ts, left_data jsonb, right_ts, right_data jsonb); right_ts and right_data are null when there is none. available = ''end'' (the default): a right row is known at the end of its bucket — a 1-minute bar labelled 14:30 at 14:31, a daily NYSE bar at the close (13:00 New York on an early close) — so no left row sees a bar before it is complete; available = ''label'': at its ts (the label-time join, for rows that are instants such as ticks; with bars it looks ahead). Among right rows known at once the last in (ts, key) order wins; right rows before start_at are found (the read window widens back from start_at). by values match like GROUP BY (null matches null). Raises DS001, DS012 (bad range), DS035 (an infinite bound), DS025 (a by field missing from either dataset or of different types, an unknown available).';

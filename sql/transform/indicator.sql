@@ -8,12 +8,15 @@
 -- target's one float field, or for macd some of macd/signal/hist, bbands upper/middle/lower,
 -- stoch k/d. Rows where an output is null (TA-Lib's lookback) are omitted.
 --
--- EMA, RSI, MACD and ATR are recursive: a value depends on the whole series from its first
--- element. Each chunk therefore reads the source's whole history up to its end (O(history)
--- per chunk) so that every value equals ds.<function> over the whole series, whatever the
--- chunking; the target declares the source with a lookback reaching its start date
--- (lookback = "99999d") so that the planner builds that history first. See
--- docs/transforms.md.
+-- Warm-up: the target declares the source with a counted lookback N (lookback = 100), the
+-- number of the source's calendar points an indicator value reads. The value at a point T
+-- is ds.<function> over the key's rows in the N most recent source points up to T (a
+-- trailing window), its last element: it depends on those N points only, so that a chunk
+-- reads its points plus N (O(chunk x N), never the whole history), a write changes the
+-- values of at most N points after it, and values do not depend on the chunking. For SMA,
+-- ROC, MOM, WILLR, BBANDS, STDDEV and STOCH a window longer than the function's lookback
+-- gives TA-Lib's values over the whole series exactly; EMA, RSI, MACD and ATR are recursive
+-- (seeded at the window's start) and converge to them as N grows. See docs/transforms.md.
 
 create or replace function ds_private.indicator_spec(function text, out inputs text[], out parameters text[], out outputs text[], out results text[])
 language sql immutable parallel safe as $$
@@ -60,21 +63,40 @@ end;
 $$;
 comment on function ds_private.indicator_arguments(ds_private.dataset_versions, text, jsonb, text[]) is 'The named arguments (period => 14, ...) of an indicator call from the transform''s parameters, validated by calling ds.<function> on empty series (its DS024 becomes DS019).';
 
-create or replace function ds_private.check_history_lookback(target ds_private.dataset_versions, source ds_private.dataset_versions) returns void
+create or replace function ds_private.check_warmup_lookback(target ds_private.dataset_versions, source ds_private.dataset_versions,
+  function text, inputs integer, arguments text)
+returns integer
 language plpgsql volatile as $$
 declare
   v_edge ds_private.dependencies := (select d from ds_private.dependencies d where d.dataset_version_id = target.id and d.depends_on_id = source.id);
-  v_last timestamptz := (select upper(c.span) from ds_private.calendars c where c.name = target.calendar);
+  v_series text;
+  v_last boolean;
 begin
-  if v_edge.lookback_interval is null or v_last - ds_private.lookback_span(v_edge.lookback) > source.start_at then
+  if v_edge.lookback_points is null then
     perform ds_private.raise_transform_error(target, 'indicator', format('dependencies.%s.lookback', source.name),
-      format('the lookback on %s is %s, but an indicator reads the whole history of its source (from %s): the lookback must reach back from %s to there',
-             source.name, coalesce(v_edge.lookback, 'none'), source.start_at, v_last),
-      format('Write %s = { version = "%s", lookback = "99999d" } (windows are clamped to the source''s start date).', source.name, source.version));
+      format('the lookback on %s is %s, but an indicator declares its warm-up: the number of %s''s calendar points each value reads (a counted lookback)',
+             source.name, coalesce(v_edge.lookback, 'none'), source.name),
+      format('Write %s = { version = "%s", lookback = 100 } (a value at T is ds.%s over the 100 points up to T).', source.name, source.version, function));
   end if;
+  -- the last element of the function over N points must have a value (TA-Lib's lookback is shorter)
+  v_series := format('array(select 100 + sin(g)::float8 from generate_series(1, %s) g)', v_edge.lookback_points);
+  v_series := concat_ws(', ', case when inputs = 3 then concat_ws(', ', replace(v_series, '100 +', '101 +'), replace(v_series, '100 +', '99 +'), v_series)
+                                   else v_series end, nullif(arguments, ''));
+  execute format('select (%s)[%s] is not null', case function
+      when 'macd' then format('(select f.hist from ds.macd(%s) f)', v_series)
+      when 'bbands' then format('(select f.middle from ds.bbands(%s) f)', v_series)
+      when 'stoch' then format('(select f.slowk from ds.stoch(%s) f)', v_series)
+      else format('ds.%I(%s)', function, v_series) end,
+    v_edge.lookback_points) into v_last;
+  if not v_last then
+    perform ds_private.raise_transform_error(target, 'indicator', format('dependencies.%s.lookback', source.name),
+      format('a warm-up of %s points is too short for ds.%s with these parameters: it gives no value before more points', v_edge.lookback_points, function),
+      format('Write a larger lookback on %s (several times the longest period: recursive indicators converge as it grows).', source.name));
+  end if;
+  return v_edge.lookback_points;
 end;
 $$;
-comment on function ds_private.check_history_lookback(ds_private.dataset_versions, ds_private.dataset_versions) is 'Raises DS019 unless the target''s wall-clock lookback on the source reaches the source''s start date from the last instant of the target''s calendar, so that the planner builds the whole history an indicator reads.';
+comment on function ds_private.check_warmup_lookback(ds_private.dataset_versions, ds_private.dataset_versions, text, integer, text) is 'The warm-up N of an indicator transform: its counted lookback on the source; raises DS019 when the lookback is not a count or when ds.<function> over N points has no value at the last one.';
 
 create or replace function ds_private.transform_indicator_sql(params jsonb, target ds_private.dataset_versions) returns text
 language plpgsql stable as $$
@@ -88,6 +110,9 @@ declare
   v_fields text[];
   v_results text[];
   v_keys text := ds_private.transform_keys_sql(target.key, 's');
+  v_arguments text;
+  v_warmup integer;
+  v_call text;
 begin
   perform ds_private.check_transform_params(target, 'indicator', params,
     '{source,function,input,high,low,close,period,fast_period,slow_period,signal_period,fastk_period,slowk_period,slowd_period,nbdev,nbdevup,nbdevdn}');
@@ -107,7 +132,6 @@ begin
       format('granularity %s differs from %s of %s: an indicator has a value at each point of its source', target.granularity, v_source.granularity, v_source.name),
       'Resample the source to the granularity first.');
   end if;
-  perform ds_private.check_history_lookback(target, v_source);
   foreach v_input in array v_spec.inputs loop
     v_columns := v_columns || ds_private.transform_text_param(target, 'indicator', params, v_input, case v_input when 'input' then 'close' else v_input end);
     if ds_private.transform_field(v_source.schema, v_columns[cardinality(v_columns)]) ->> 'type' is null
@@ -133,27 +157,43 @@ begin
       perform ds_private.check_transform_type(target, 'indicator', v_input, '{float}', format('an output of %s', v_function));
     end loop;
   end if;
-  -- x: the whole series of each key up to the chunk's end, in time order
+  v_arguments := ds_private.indicator_arguments(target, v_function, params, v_spec.parameters);
+  v_warmup := ds_private.check_warmup_lookback(target, v_source, v_function, cardinality(v_columns), v_arguments);
+  -- the call over the trailing window of output row o: elements o.i - o.w + 1 .. o.i of its key's series
+  v_call := format('ds.%I(%s)', v_function, concat_ws(', ',
+    (select string_agg(format('x.a%s[o.i - o.w + 1 : o.i]', n), ', ') from generate_series(1, cardinality(v_columns)) n), nullif(v_arguments, '')));
+  -- p: the source's calendar points from the lookback start, numbered; r: the rows of each
+  -- key with their index i in the key's series and w, the length of their window (the rows
+  -- in the warm-up's earlier points, then those of their own point up to them); x: each
+  -- key's series; o: the chunk's output rows; f: the function over each output's window
   return format(
-    E'with c as materialized (select ds_private.calendar_slots(%1$L, %2$s, tstzrange($1, $2)) as points),\n'
-     'x as (select %3$sarray_agg(s.ts order by s.ts) as ts, %4$s\n'
-     '  from ds_data.%5$I s where s.ts < $2 and %6$s%7$s)\n'
-     'select u.ts%8$s, %9$s\nfrom x, %10$s, unnest(x.ts, %11$s) u(ts, %12$s), c\n'
-     'where u.ts >= $1 and u.ts <@ c.points and %13$s',
-    target.calendar, ds_private.transform_step_sql(target.step),
-    case when v_keys = '' then '' else v_keys || ', ' end,
-    (select string_agg(format('array_agg(s.%I::float8 order by s.ts) as a%s', c, n), ', ') from unnest(v_columns) with ordinality u(c, n)),
+    E'with c as materialized (select ds_private.calendar_slots(%1$L, %2$s, tstzrange($1, $2)) as points,\n'
+     '  ds_private.calendar_slots(%3$L, %4$s, tstzrange($3, $2)) as source_points),\n'
+     'p as materialized (select q.ts, row_number() over (order by q.ts) as n\n'
+     '  from c, unnest(c.source_points) sr, generate_series(lower(sr), upper(sr) - %4$s, %4$s) q(ts)),\n'
+     'r as materialized (select s.ts%5$s, %6$s, row_number() over (%7$sorder by s.ts) as i,\n'
+     '    count(*) over (%7$sorder by p.n range between %8$s preceding and 1 preceding) + row_number() over (partition by %19$sp.n order by s.ts) as w\n'
+     '  from ds_data.%9$I s join p on p.ts = date_bin(%4$s, s.ts, timestamptz ''epoch'')\n'
+     '  where s.ts >= $3 and s.ts < $2 and %10$s),\n'
+     'x as (select %11$s%12$s from r%13$s),\n'
+     'o as (select r.* from r, c where r.ts >= $1 and r.ts <@ c.points)\n'
+     'select o.ts%14$s, %15$s\nfrom o join x on %16$s, %17$s\nwhere %18$s',
+    target.calendar, ds_private.transform_step_sql(target.step), v_source.calendar, ds_private.transform_step_sql(v_source.step),
+    case when v_keys = '' then '' else ', ' || v_keys end,
+    (select string_agg(format('s.%I::float8 as a%s', c, n), ', ') from unnest(v_columns) with ordinality u(c, n)),
+    case when v_keys = '' then '' else 'partition by ' || v_keys || ' ' end,
+    v_warmup - 1,
     v_source.table_name,
     (select string_agg(format('s.%I is not null', c), ' and ') from unnest(v_columns) c),
-    case when v_keys = '' then '' else E'\n  group by ' || v_keys end,
-    case when v_keys = '' then '' else ', ' || ds_private.transform_keys_sql(target.key, 'x') end,
-    (select string_agg(format('u.o%s as %I', n, f), ', ') from unnest(v_fields) with ordinality u(f, n)),
-    case when v_spec.outputs is null
-         then format('lateral (select ds.%I(%s) as value) f', v_function, concat_ws(', ', (select string_agg('x.a' || n, ', ') from generate_series(1, cardinality(v_columns)) n), nullif(ds_private.indicator_arguments(target, v_function, params, v_spec.parameters), '')))
-         else format('lateral ds.%I(%s) f', v_function, concat_ws(', ', (select string_agg('x.a' || n, ', ') from generate_series(1, cardinality(v_columns)) n), nullif(ds_private.indicator_arguments(target, v_function, params, v_spec.parameters), ''))) end,
-    (select string_agg(format('f.%I', r), ', ') from unnest(v_results) r),
-    (select string_agg('o' || n, ', ') from generate_series(1, cardinality(v_fields)) n),
-    (select string_agg(format('u.o%s is not null', n), ' and ') from generate_series(1, cardinality(v_fields)) n));
+    case when v_keys = '' then '' else ds_private.transform_keys_sql(target.key, 'r') || ', ' end,
+    (select string_agg(format('array_agg(r.a%1$s order by r.i) as a%1$s', n), ', ') from generate_series(1, cardinality(v_columns)) n),
+    case when v_keys = '' then '' else E'\n  group by ' || ds_private.transform_keys_sql(target.key, 'r') end,
+    case when v_keys = '' then '' else ', ' || ds_private.transform_keys_sql(target.key, 'o') end,
+    (select string_agg(format('f.%I[o.w] as %I', r, f), ', ') from unnest(v_results, v_fields) u(r, f)),
+    coalesce((select string_agg(format('x.%1$I = o.%1$I', k), ' and ') from unnest(target.key) k), 'true'),
+    case when v_spec.outputs is null then format('lateral (select %s as value) f', v_call) else format('lateral %s f', v_call) end,
+    (select string_agg(format('f.%I[o.w] is not null', r), ' and ') from unnest(v_results) r),
+    case when v_keys = '' then '' else v_keys || ', ' end);
 end;
 $$;
-comment on function ds_private.transform_indicator_sql(jsonb, ds_private.dataset_versions) is 'Transform "indicator": SQL calling ds.<function> (TA-Lib-compatible) over the source''s whole history per key and keeping the chunk''s points, so that values equal the function over the whole series; raises DS019 for invalid parameters, schema or lookback.';
+comment on function ds_private.transform_indicator_sql(jsonb, ds_private.dataset_versions) is 'Transform "indicator": SQL calling ds.<function> (TA-Lib-compatible) per key and point over the trailing window of the warm-up (the counted lookback N: the key''s rows in the N most recent source points up to the point), keeping its last element; raises DS019 for invalid parameters, schema or lookback.';

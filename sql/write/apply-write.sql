@@ -18,6 +18,7 @@ declare
   v_new tstzmultirange;
   v_detail text;
 begin
+  perform ds_private.check_covers(covers);
   perform ds_private.lock_write_closure(v.id);
   if v.write_conflict = 'reject' then
     begin
@@ -49,6 +50,26 @@ begin
 end;
 $$;
 comment on function ds_private.apply_write(ds_private.dataset_versions, text, jsonb, text, tstzrange) is 'Applies a write (the rows of source_sql, with the version''s conflict policy), adds the touched slots and the calendar slots of covers to coverage, invalidates dependents (every key over newly covered slots, else the written keys) and enqueues the rebuilds of those refreshed on write; returns the rows inserted or changed and their first and last ts.';
+
+create or replace function ds_private.check_covers(covers tstzrange) returns void
+language plpgsql immutable as $$
+begin
+  if covers is null or isempty(covers) then
+    return;
+  end if;
+  if lower_inf(covers) or upper_inf(covers) then
+    raise exception 'covers % is unbounded', covers using errcode = 'DS012',
+      detail = 'A write declares complete a bounded range of calendar slots.',
+      hint = 'Pass both bounds, for example covers => ''[2024-03-01 14:30Z, 2024-03-01 21:00Z)''.';
+  end if;
+  if not isfinite(lower(covers)) or not isfinite(upper(covers)) then
+    raise exception 'covers %: infinity is not a finite timestamp', covers using errcode = 'DS035',
+      detail = 'A write declares complete a bounded range of calendar slots.',
+      hint = 'Pass finite bounds, for example covers => ''[2024-03-01 14:30Z, 2024-03-01 21:00Z)''.';
+  end if;
+end;
+$$;
+comment on function ds_private.check_covers(tstzrange) is 'Validates the covers range of a write: DS012 when unbounded, DS035 when a bound is infinity or -infinity.';
 
 create or replace function ds_private.after_change(v ds_private.dataset_versions, changes ds_private.key_slots[]) returns void
 language plpgsql volatile as $$

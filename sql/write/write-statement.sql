@@ -17,21 +17,24 @@
 
 create or replace function ds_private.write_checked_column_sql(field jsonb) returns text
 language sql immutable strict parallel safe as $$
-  select case when field ->> 'name' = 'ts' then
-    'case when s.ts is null then ds_private.write_row_error($4, $5, s."N", ''ts is null'', null::timestamptz) '
-    'when s.ts < $3 then ds_private.write_row_error($4, $5, s."N", ''ts '' || ds_private.iso_utc(s.ts) || '' is before the start date '' || ds_private.iso_utc($3), null::timestamptz) '
-    'else s.ts end as ts'
-  else format('%s as %I', concat_ws(' ',
-    'case',
-    case when not (field ->> 'nullable')::boolean then
-      format('when s.%1$I is null then ds_private.write_row_error($4, $5, s."N", %2$L, null::%3$s)', field ->> 'name',
-             format('field "%s" is null but not nullable', field ->> 'name'), ds_private.column_type(field ->> 'type')) end,
-    case when field ->> 'type' in ('float', 'numeric') then
-      format('when s.%1$I in (''NaN'', ''Infinity'', ''-Infinity'') then ds_private.write_row_error($4, $5, s."N", %2$L || s.%1$I || %3$L, null::%4$s)',
-             field ->> 'name', format('field "%s" is ', field ->> 'name'), ': NaN and Infinity are not allowed', ds_private.column_type(field ->> 'type')) end,
-    format('else s.%I end', field ->> 'name')), field ->> 'name') end
+  -- a CASE only when the field has something to check (a nullable str has nothing: "case
+  -- else s.x end" is a syntax error)
+  select format('%s as %I', case when w.checks is null then format('s.%I', field ->> 'name')
+                                 else format('case %s else s.%I end', w.checks, field ->> 'name') end, field ->> 'name')
+  from (select case when field ->> 'name' = 'ts' then
+          'when s.ts is null then ds_private.write_row_error($4, $5, s."N", ''ts is null'', null::timestamptz) '
+          'when not isfinite(s.ts) then ds_private.write_ts_error($4, $5, s."N", s.ts) '
+          'when s.ts < $3 then ds_private.write_row_error($4, $5, s."N", ''ts '' || ds_private.iso_utc(s.ts) || '' is before the start date '' || ds_private.iso_utc($3), null::timestamptz)'
+        else nullif(concat_ws(' ',
+          case when not (field ->> 'nullable')::boolean then
+            format('when s.%1$I is null then ds_private.write_row_error($4, $5, s."N", %2$L, null::%3$s)', field ->> 'name',
+                   format('field "%s" is null but not nullable', field ->> 'name'), ds_private.column_type(field ->> 'type')) end,
+          case when field ->> 'type' in ('float', 'numeric') then
+            format('when s.%1$I in (''NaN'', ''Infinity'', ''-Infinity'') then ds_private.write_row_error($4, $5, s."N", %2$L || s.%1$I || %3$L, null::%4$s)',
+                   field ->> 'name', format('field "%s" is ', field ->> 'name'), ': NaN and Infinity are not allowed', ds_private.column_type(field ->> 'type')) end), '')
+        end as checks) w
 $$;
-comment on function ds_private.write_checked_column_sql(jsonb) is 'The select-list item of the write statement for ts or one field: the value of the source row s, or DS017 (ts null or before the start date, null in a non-nullable field, NaN/Infinity).';
+comment on function ds_private.write_checked_column_sql(jsonb) is 'The select-list item of the write statement for ts or one field: the value of the source row s, or DS017 (ts null or before the start date, null in a non-nullable field, NaN/Infinity) or DS035 (ts infinity or -infinity).';
 
 create or replace function ds_private.write_statement_sql(v ds_private.dataset_versions, source_sql text, change_key text[]) returns text
 language plpgsql stable as $$
@@ -120,6 +123,17 @@ begin
 end;
 $$;
 comment on function ds_private.write_row_error(ds_private.dataset_versions, text, bigint, text, anyelement) is 'Raises DS017 for row n of a write (typed like its last argument, to fit in a CASE of the write statement).';
+
+create or replace function ds_private.write_ts_error(v ds_private.dataset_versions, label_format text, n bigint, ts timestamptz)
+returns timestamptz
+language plpgsql volatile as $$
+begin
+  raise exception '% %: %: ts % is not a finite timestamp', v.name, v.version, format(label_format, n), ts using errcode = 'DS035',
+    detail = 'A row at infinity or -infinity lies in no calendar slot: no coverage could see it and no range could delete it; nothing was written.',
+    hint = 'Write ts as a finite ISO 8601 timestamp (UTC unless it has an offset).';
+end;
+$$;
+comment on function ds_private.write_ts_error(ds_private.dataset_versions, text, bigint, timestamptz) is 'Raises DS035 for row n of a write whose ts is infinity or -infinity (typed timestamptz, to fit in a CASE of the write statement).';
 
 create or replace function ds_private.raise_row_exists(v ds_private.dataset_versions, ts timestamptz, key jsonb) returns boolean
 language plpgsql volatile as $$
