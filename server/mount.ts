@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type pg from "pg";
+import type { ConnectionKind } from "../db/connection-kind.ts";
 import type { ApiKeys } from "./api-keys.ts";
 
 export interface Mount {
@@ -23,4 +24,6 @@ export interface ServerContext {
   apiKeys: ApiKeys;
   /** The builders directory, for dry runs (builders run in a rolled-back transaction). */
   buildersDir: string;
+  /** A standby or a transaction pooler at the other end of databaseUrl (no LISTEN on either). */
+  connection?: ConnectionKind;
 }

@@ -3,6 +3,7 @@
  * metrics, and GraphQL with subscriptions, on one port.
  */
 import type pg from "pg";
+import { inspectConnection, type ConnectionKind } from "../db/connection-kind.ts";
 import { parseApiKeys } from "./api-keys.ts";
 import { createGraphqlMount } from "./graphql/mount.ts";
 import { createHealthMount } from "./health/health-mount.ts";
@@ -16,6 +17,8 @@ export interface ServeOptions {
   buildersDir: string;
   host?: string;
   port?: number;
+  /** What is at databaseUrl (a standby, a pooler); found out at start when not given. */
+  connection?: ConnectionKind;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -24,6 +27,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     databaseUrl: options.databaseUrl,
     apiKeys: parseApiKeys(process.env.API_KEYS),
     buildersDir: options.buildersDir,
+    connection: options.connection ?? await inspectConnection(options.databaseUrl),
   };
   const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx)];
   return startHttpServer(mounts, { host: options.host, port: options.port });

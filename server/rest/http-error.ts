@@ -3,6 +3,7 @@
  * and PostgreSQL's own codes, builder failures of dry runs, and the API's own errors.
  * Bodies are FastAPI-style `{detail}` plus the SQLSTATE in `code` and the `hint`.
  */
+import { toDsError } from "../../db/errors.ts";
 import { BuilderFailure } from "../../worker/chunk.ts";
 
 /** An error the REST layer answers with a given status (and, optionally, an exact body). */
@@ -35,6 +36,8 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build
   DS026: 422, // a dataset written from outside is never built
+  DS036: 503, // a write reached a read-only standby: use the primary
+  DS039: 503, // the database cannot be reached
 };
 
 interface PgLikeError {
@@ -67,7 +70,7 @@ export function errorResponse(err: unknown): ErrorResponse {
     return { status: err.status, body, headers: err.headers, internal: false };
   }
   if (err instanceof BuilderFailure) return { status: 500, body: { detail: err.message }, internal: false };
-  const e = err as PgLikeError;
+  const e = toDsError(err) as PgLikeError; // 25006 (read-only standby) is DS036
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && (code.startsWith("DS") || code.startsWith("22"))) {
     const detail = e.detail ? `${e.message} (${e.detail})` : e.message;
