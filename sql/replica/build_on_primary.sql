@@ -15,6 +15,10 @@ declare
   v_error text;
   v_lsn pg_lsn;
 begin
+  -- the rows may all be here already (built on the primary and replayed): nothing to build
+  if not exists (select from ds.missing(dataset, version, start_at, end_at)) then
+    return;
+  end if;
   if v_connstr is null then
     raise exception 'ds.data(..., build => true) on a standby needs the address of the primary' using errcode = 'DS036',
       detail = 'This server is a read-only standby: the build must be planned on the primary, and no settings row primary_connstr says where it is.',
@@ -28,7 +32,7 @@ begin
   select b.id into v_build_id from ds_private.dblink(v_connstr,
     format('select ds.build(%L, %L, %L, %L)', dataset, version, start_at, end_at)) as b(id bigint);
   select w.state, w.error, w.lsn into v_state, v_error, v_lsn from ds_private.dblink(v_connstr, format(
-    'select s, (select b.error from ds.builds b where b.id = %s), pg_catalog.pg_current_wal_lsn() from ds.wait(%s, %L) s',
+    'select s, (select b.error from ds.builds b where b.id = %s), pg_catalog.pg_current_wal_insert_lsn() from ds.wait(%s, %L) s',
     v_build_id, v_build_id, greatest(v_deadline - clock_timestamp(), interval '0'))) as w(state text, error text, lsn pg_lsn);
   if v_state <> 'succeeded' then
     raise exception 'build % of % % %', v_build_id, dataset, version, v_state using errcode = 'DS021',
