@@ -1,5 +1,3 @@
-import { startServer } from "../../server/start-server.ts";
-import { startWorker } from "../../worker/run-worker.ts";
 import { openContext } from "../context.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 import { listenOptions } from "../listen-options.ts";
@@ -17,6 +15,8 @@ export const up: Verb = {
     const ctx = await openContext(values, { migrateFirst: true, poolSize: concurrency + 20, writes: "ds up (migrations, a worker)" });
     try {
       console.log(await syncAll(ctx));
+      // loaded here, not when the CLI starts: other verbs need neither PostGraphile nor the worker
+      const [{ startWorker }, { startServer }] = await Promise.all([import("../../worker/run-worker.ts"), import("../../server/start-server.ts")]);
       const worker = await startWorker({ pool: ctx.pool, connectionString: ctx.db.url, buildersDir: ctx.buildersDir, concurrency });
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listen });
       const shown = new URL(ctx.db.url);

@@ -1,4 +1,3 @@
-import { startWorker } from "../../worker/run-worker.ts";
 import { openContext } from "../context.ts";
 import { concurrency as concurrencyOption, optionValue } from "../options.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
@@ -12,6 +11,7 @@ export const worker: Verb = {
     const concurrency = optionValue("worker", "--concurrency", values.concurrency, concurrencyOption, usage) ?? 2;
     const ctx = await openContext(values, { poolSize: concurrency + 4, writes: "ds worker" });
     try {
+      const { startWorker } = await import("../../worker/run-worker.ts"); // only this verb needs it
       const running = await startWorker({ pool: ctx.pool, connectionString: ctx.db.url, buildersDir: ctx.buildersDir, concurrency });
       console.log(`worker ${running.id} running (concurrency ${concurrency}, builders ${ctx.buildersDir}); Ctrl-C stops it`);
       await waitForSignal();
