@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = verbs[verb];
   if (!command) {
-    console.error(`error: unknown verb "${verb}" — hint: run ds --help for the list`);
+    console.error(`error DS038: unknown verb "${verb}" — hint: run ds --help for the list`);
     return 1;
   }
   return command.run(rest);

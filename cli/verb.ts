@@ -19,12 +19,14 @@ export function parseVerbArgs<O extends NonNullable<ParseArgsConfig["options"]>>
   try {
     parsed = parseArgs({ args, options: { ...globalOptionSpec, ...options }, allowPositionals: positionals.length > 0, strict: true });
   } catch (err) {
-    throw new DsError("DS019", `ds ${verb}: ${(err as Error).message}`, { hint: `usage: ds ${verb} ${usage}` });
+    // node's messages run on with advice about "--": the first sentence says it
+    const first = (err as Error).message.split(/\.\s|\n/)[0]!.replace(/\.$/, "");
+    throw new DsError("DS038", `ds ${verb}: ${first}`, { hint: `usage: ds ${verb} ${usage}` });
   }
   const values = parsed.values as GlobalOptions & Record<string, string | boolean | undefined>;
   if (values.help) return { help: true as const, values, positionals: parsed.positionals };
   if (parsed.positionals.length !== positionals.length) {
-    throw new DsError("DS019", `ds ${verb} takes ${positionals.join(" ") || "no arguments"}, got ${parsed.positionals.length} argument(s)`, {
+    throw new DsError("DS038", `ds ${verb} takes ${positionals.join(" ") || "no arguments"}, got ${parsed.positionals.length} argument(s)`, {
       hint: `usage: ds ${verb} ${usage}`,
     });
   }

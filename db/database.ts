@@ -5,6 +5,7 @@
  */
 import { dirname } from "node:path";
 import pg from "pg";
+import { checkDatabaseUrl } from "./database-url.ts";
 import { startEmbedded } from "./embedded.ts";
 
 export interface OpenDatabase {
@@ -17,7 +18,10 @@ export interface OpenDatabase {
 
 export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; port?: number; log?: (l: string) => void } = {}): Promise<OpenDatabase> {
   const given = options.databaseUrl ?? process.env.DATABASE_URL;
-  if (given) return { url: given, embedded: false, close: async () => {} };
+  if (given) {
+    checkDatabaseUrl(given); // DS039 for a URL that cannot work
+    return { url: given, embedded: false, close: async () => {} };
+  }
   const envPort = process.env.DS_PG_PORT ? Number(process.env.DS_PG_PORT) : undefined;
   const server = await startEmbedded({ dir: options.dataDir ?? process.env.DS_DATA_DIR, port: options.port ?? envPort, log: options.log });
   const admin = new pg.Client(server.url);

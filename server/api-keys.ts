@@ -43,7 +43,7 @@ export function parseApiKeys(spec: string | undefined): ApiKeys {
 /** A new random key and its API_KEYS entry. */
 export function generateApiKey(label: string): { key: string; entry: string } {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(label)) {
-    throw new DsError("DS019", `invalid key label "${label}"`, { hint: "Use letters, digits, '.', '_' or '-'." });
+    throw new DsError("DS038", `invalid key label "${label}"`, { hint: "Use letters, digits, '.', '_' or '-'." });
   }
   const key = `ds_${randomBytes(24).toString("base64url")}`;
   return { key, entry: `${label}:${sha256Hex(key)}` };

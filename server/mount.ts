@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type pg from "pg";
 import type { BuilderPool } from "../worker/builder-pool.ts";
+import type { ConnectionKind } from "../db/connection-kind.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
@@ -29,6 +30,8 @@ export interface ServerContext {
   builders?: BuilderPool;
   /** Per-request limits (request-limits.ts); default: resolveLimits() from the environment. */
   limits?: RequestLimits;
+  /** A standby or a transaction pooler at the other end of databaseUrl (no LISTEN on either). */
+  connection?: ConnectionKind;
 }
 
 /** The limits of a server context, resolved once per context. */

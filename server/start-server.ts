@@ -4,6 +4,7 @@
  */
 import type pg from "pg";
 import { BuilderPool } from "../worker/builder-pool.ts";
+import { inspectConnection, type ConnectionKind } from "../db/connection-kind.ts";
 import { parseApiKeys } from "./api-keys.ts";
 import { createGraphqlMount } from "./graphql/mount.ts";
 import { createHealthMount } from "./health/health-mount.ts";
@@ -20,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   /** Per-request limits; each unset one falls back to its DS_* environment variable, then its default. */
   limits?: Partial<RequestLimits>;
+  /** What is at databaseUrl (a standby, a pooler); found out at start when not given. */
+  connection?: ConnectionKind;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -31,6 +34,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // dry runs run builders in threads too: a hanging builder cannot take the server down
     builders: new BuilderPool({ size: 2 }),
     limits: resolveLimits(options.limits),
+    connection: options.connection ?? await inspectConnection(options.databaseUrl),
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
   const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads];

@@ -81,7 +81,7 @@ describe("ds help and usage errors", () => {
   it("rejects an unknown verb with one line", async () => {
     const { code, stdout, stderr } = await ds("frobnicate");
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
-    expect(stderr).toBe('error: unknown verb "frobnicate" — hint: run ds --help for the list\n');
+    expect(stderr).toBe('error DS038: unknown verb "frobnicate" — hint: run ds --help for the list\n');
   });
 
   it("rejects a malformed timestamp with one DS012 line", async () => {

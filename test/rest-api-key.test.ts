@@ -38,12 +38,12 @@ describe("ds api-key", () => {
     expect((await ds("--help")).stdout).toMatch(/^ {2}api-key /m);
   });
 
-  it("refuses a missing or invalid label with one line (DS019)", async () => {
+  it("refuses a missing or invalid label with one line (DS038)", async () => {
     const missing = await ds("api-key");
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^error DS019: ds api-key takes LABEL, got 0 argument\(s\) — hint: usage: ds api-key LABEL\n$/);
+    expect(missing.stderr).toMatch(/^error DS038: ds api-key takes LABEL, got 0 argument\(s\) — hint: usage: ds api-key LABEL\n$/);
     const bad = await ds("api-key", "has:colon");
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^error DS019: invalid key label "has:colon"/);
+    expect(bad.stderr).toMatch(/^error DS038: invalid key label "has:colon"/);
   });
 });

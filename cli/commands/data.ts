@@ -34,7 +34,7 @@ Prints the stored rows of [START, END] (both inclusive), one column per schema f
     const [name, version, start, end] = positionals as [string, string, string, string];
     const format = (values.format ?? "table") as RowFormat;
     if (!rowFormats.includes(format)) {
-      throw new DsError("DS019", `ds data: unknown format "${format}"`, { hint: "Use --format table, csv or json." });
+      throw new DsError("DS038", `ds data: unknown format "${format}"`, { hint: "Use --format table, csv or json." });
     }
     const startAt = parseTimestamp("START", start);
     const endAt = parseTimestamp("END", end);

@@ -26,7 +26,7 @@ are invalidated, so the next build recomputes them.
       try {
         JSON.parse(key);
       } catch {
-        throw new DsError("DS019", `ds delete: --key ${key} is not JSON`, { hint: `Write for example --key '{"ticker":"MSFT"}'.` });
+        throw new DsError("DS038", `ds delete: --key ${key} is not JSON`, { hint: `Write for example --key '{"ticker":"MSFT"}'.` });
       }
     }
     const ctx = await openContext(values);

@@ -61,11 +61,11 @@ transaction: a bad file writes nothing.
     if (values.covers !== undefined) {
       const [start, end, extra] = String(values.covers).split("/");
       if (start === undefined || end === undefined || extra !== undefined) {
-        throw new DsError("DS019", `ds import: --covers "${values.covers}" is not START/END`, { hint: "Write for example --covers 2024-03-01T14:30Z/2024-03-01T21:00Z." });
+        throw new DsError("DS038", `ds import: --covers "${values.covers}" is not START/END`, { hint: "Write for example --covers 2024-03-01T14:30Z/2024-03-01T21:00Z." });
       }
       covers = `[${parseTimestamp("START", start)},${parseTimestamp("END", end)}]`;
     }
-    if (!existsSync(file)) throw new DsError("DS019", `ds import: file ${file} not found`, { hint: "Pass the path of a CSV file." });
+    if (!existsSync(file)) throw new DsError("DS038", `ds import: file ${file} not found`, { hint: "Pass the path of a CSV file." });
     const header = csvHeader(file);
     const ctx = await openContext(values);
     const client = await ctx.pool.connect();

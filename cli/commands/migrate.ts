@@ -7,7 +7,7 @@ export const migrate: Verb = {
   async run(args) {
     const { help, values } = parseVerbArgs("migrate", "[--database-url URL]", args, {});
     if (help) return (console.log("usage: ds migrate [--database-url URL]\nApplies migrations/ (forward-only) and sql/ (when changed)."), 0);
-    const ctx = await openContext(values);
+    const ctx = await openContext(values, { writes: "ds migrate" });
     try {
       const result = await runMigrations(ctx.pool);
       console.log(`migrated: ${result.applied.length} migration(s) applied${result.sqlReapplied ? ", sql/ re-applied" : ""}`);

@@ -1,14 +1,8 @@
-import { startServer } from "../../server/start-server.ts";
 import { openContext } from "../context.ts";
+import { listenOptions } from "../listen-options.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 
 const usage = "[--host HOST] [--port PORT] [--database-url URL]";
-
-/** Parses --host/--port (default 127.0.0.1:4000). */
-export function listenOptions(values: Record<string, unknown>): { host: string; port: number } {
-  const port = Number(values.port ?? process.env.PORT ?? 4000);
-  return { host: String(values.host ?? process.env.HOST ?? "127.0.0.1"), port: Number.isInteger(port) ? port : 4000 };
-}
 
 export const serve: Verb = {
   summary: "GraphQL, REST, health and metrics over HTTP (default http://127.0.0.1:4000)",
@@ -17,13 +11,18 @@ export const serve: Verb = {
     if (help) {
       console.log(`usage: ds serve ${usage}
 Serves GraphQL at /graphql (GraphiQL at /graphiql, subscriptions over WebSocket), the REST API
-of the original builder server at /api/v1, /health and /metrics. API keys: API_KEYS=label:sha256hex,...`);
+of the original builder server at /api/v1, /health and /metrics. API keys: API_KEYS=label:sha256hex,...
+Works on a read-only standby (writes answer DS036) and through a transaction pooler.`);
       return 0;
     }
+    const listen = listenOptions("serve", values, usage);
     const ctx = await openContext(values, { poolSize: 20 });
     try {
-      const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listenOptions(values) });
-      console.log(`datastream server on ${server.url}
+      // behind a transaction pooler no named prepared statements (read when PostGraphile loads)
+      if (ctx.kind.pooled) process.env.DATAPLAN_PG_PREPARED_STATEMENT_CACHE_SIZE ??= "0";
+      const { startServer } = await import("../../server/start-server.ts");
+      const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, connection: ctx.kind, ...listen });
+      console.log(`datastream server on ${server.url}${ctx.kind.inRecovery ? " (read-only standby: writes answer DS036)" : ""}${ctx.kind.pooled ? " (through a transaction pooler)" : ""}
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
   REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
   health:   ${server.url}/health   metrics: ${server.url}/metrics`);

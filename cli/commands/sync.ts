@@ -15,7 +15,7 @@ export const sync: Verb = {
   async run(args) {
     const { help, values } = parseVerbArgs("sync", "[--builders DIR] [--calendars DIR]", args, {});
     if (help) return (console.log("usage: ds sync [--builders DIR] [--calendars DIR]\nRegisters every calendar and dataset version; unchanged ones are left as they are."), 0);
-    const ctx = await openContext(values, { migrateFirst: true });
+    const ctx = await openContext(values, { migrateFirst: true, writes: "ds sync" });
     try {
       console.log(await syncAll(ctx));
     } finally {

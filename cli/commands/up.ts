@@ -1,8 +1,7 @@
-import { startServer } from "../../server/start-server.ts";
-import { startWorker } from "../../worker/run-worker.ts";
 import { openContext } from "../context.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
-import { listenOptions } from "./serve.ts";
+import { listenOptions } from "../listen-options.ts";
+import { concurrency as concurrencyOption, optionValue } from "../options.ts";
 import { syncAll } from "./sync.ts";
 
 export const up: Verb = {
@@ -11,12 +10,15 @@ export const up: Verb = {
     const usage = "[--database-url URL] [--builders DIR] [--concurrency N] [--host HOST] [--port PORT]";
     const { help, values } = parseVerbArgs("up", usage, args, { concurrency: { type: "string" }, host: { type: "string" }, port: { type: "string" } });
     if (help) return (console.log(`usage: ds up ${usage}\nStarts (or uses) the database, migrates, syncs, and runs a worker and the server until Ctrl-C.`), 0);
-    const concurrency = Number(values.concurrency ?? 2);
-    const ctx = await openContext(values, { migrateFirst: true, poolSize: concurrency + 20 });
+    const concurrency = optionValue("up", "--concurrency", values.concurrency, concurrencyOption, usage) ?? 2;
+    const listen = listenOptions("up", values, usage);
+    const ctx = await openContext(values, { migrateFirst: true, poolSize: concurrency + 20, writes: "ds up (migrations, a worker)" });
     try {
       console.log(await syncAll(ctx));
+      // loaded here, not when the CLI starts: other verbs need neither PostGraphile nor the worker
+      const [{ startWorker }, { startServer }] = await Promise.all([import("../../worker/run-worker.ts"), import("../../server/start-server.ts")]);
       const worker = await startWorker({ pool: ctx.pool, connectionString: ctx.db.url, buildersDir: ctx.buildersDir, concurrency });
-      const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listenOptions(values) });
+      const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, ...listen });
       const shown = new URL(ctx.db.url);
       console.log(`datastream is up
   database: ${shown.toString()}${ctx.db.embedded ? ` (embedded PostgreSQL in ${ctx.db.dir})` : ""}

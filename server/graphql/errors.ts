@@ -8,6 +8,7 @@
 import { GraphQLError } from "postgraphile/graphql";
 import { isSafeError } from "postgraphile/grafast";
 import { defaultMaskError } from "postgraphile/grafserv";
+import { toDsError } from "../../db/errors.ts";
 
 interface PgError extends Error {
   code?: unknown;
@@ -27,7 +28,8 @@ function withMessage(error: GraphQLError, message: string, extensions: Record<st
 }
 
 export function maskError(error: GraphQLError): GraphQLError {
-  const original = error.originalError as PgError | undefined;
+  // 25006 (a write on a read-only standby) is DS036
+  const original = (error.originalError && toDsError(error.originalError)) as PgError | undefined;
   // GraphQL's own errors (validation, null in a non-null field) and our SafeErrors
   if (!original || original instanceof GraphQLError || isSafeError(original)) return defaultMaskError(error);
   const code = typeof original.code === "string" ? original.code : null;

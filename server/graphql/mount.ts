@@ -34,6 +34,7 @@ import { maskError } from "./errors.ts";
 import { createNotifyStreams } from "./notify-streams.ts";
 import { makeLimitsPlugin } from "./limits-plugin.ts";
 import { makeDsPreset } from "./preset.ts";
+import { QuietSubscriber } from "./quiet-subscriber.ts";
 import { makeRequestAuth } from "./request-auth.ts";
 
 export interface GraphqlMountOptions {
@@ -80,7 +81,10 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: options.poolSize ?? 10 });
   pool.on("error", () => {}); // idle clients that lose their server are replaced
   pool.on("connect", (client) => client.on("error", () => {}));
-  const pgSubscriber = new PgSubscriber(pool);
+  // a standby cannot LISTEN and a transaction pooler would lose the session: say so once, poll
+  const cannotListen = ctx.connection?.inRecovery ? "the database is a read-only standby" : ctx.connection?.pooled ? "the database URL leads to a transaction pooler" : null;
+  if (cannotListen) console.warn(`graphql: ${cannotListen}: no LISTEN (buildProgress polls, newRows stays silent, the schema is read at start only)`);
+  const pgSubscriber = cannotListen ? new QuietSubscriber(pool) : new PgSubscriber(pool);
   const useRoles = await canUseRoles(pool);
   if (!useRoles) console.warn("graphql: roles ds_reader/ds_builder are missing; requests run as the server's own role");
   const auth = makeRequestAuth(makeAuthenticator({ apiKeys: ctx.apiKeys, jwtSecret: options.jwtSecret ?? process.env.JWT_SECRET }));

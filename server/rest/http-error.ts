@@ -4,6 +4,7 @@
  * Bodies are FastAPI-style `{detail}` plus the SQLSTATE in `code` and the `hint`.
  */
 import { BuilderFailure } from "../../worker/builder-pool.ts";
+import { toDsError } from "../../db/errors.ts";
 
 /** An error the REST layer answers with a given status (and, optionally, an exact body). */
 export class HttpError extends Error {
@@ -37,6 +38,8 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS026: 422, // a dataset written from outside is never built
   DS033: 422, // over a per-request limit of points or rows
   DS035: 400, // a non-finite timestamp (infinity, -infinity)
+  DS036: 503, // a write reached a read-only standby: use the primary
+  DS039: 503, // the database cannot be reached
 };
 
 interface PgLikeError {
@@ -69,7 +72,7 @@ export function errorResponse(err: unknown): ErrorResponse {
     return { status: err.status, body, headers: err.headers, internal: false };
   }
   if (err instanceof BuilderFailure) return { status: 500, body: { detail: err.message, ...(err.code ? { code: err.code } : {}) }, internal: false };
-  const e = err as PgLikeError;
+  const e = toDsError(err) as PgLikeError; // 25006 (read-only standby) is DS036
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && (code.startsWith("DS") || code.startsWith("22"))) {
     const detail = e.detail ? `${e.message} (${e.detail})` : e.message;

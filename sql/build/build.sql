@@ -8,6 +8,7 @@ declare
   v_first timestamptz;
   v_build_id bigint;
 begin
+  perform ds_private.check_primary('ds.build');
   perform ds_private.check_range(start_at, end_at);
   if v_version.builder = 'external' then
     perform ds_private.raise_not_built(v_version);

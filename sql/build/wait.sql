@@ -40,6 +40,7 @@ language plpgsql volatile as $$
 declare
   v_cancelled bigint[];
 begin
+  perform ds_private.check_primary('ds.cancel');
   update ds_private.builds b set cancelled_at = now() where b.id = cancel.build_id and b.cancelled_at is null;
   if not found and not exists (select from ds_private.builds b where b.id = cancel.build_id) then
     raise exception 'unknown build %', build_id using errcode = 'DS015',

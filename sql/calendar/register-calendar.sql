@@ -11,6 +11,7 @@ declare
   v_span tstzrange;
   v_old ds_private.calendars;
 begin
+  perform ds_private.check_primary('ds.register_calendar');
   perform ds_private.check_calendar_definition(register_calendar.name, definition);
   -- concurrent registrations of one calendar take turns
   perform pg_advisory_xact_lock(hashtext('ds.register_calendar'), hashtext(register_calendar.name));

@@ -6,6 +6,7 @@ declare
   v_build_id bigint;
   v_state text;
 begin
+  if pg_catalog.pg_is_in_recovery() then perform ds_private.build_on_primary(dataset, version, start_at, end_at, timeout); return; end if;
   -- ds.build through dblink commits at once, so the workers can see the tasks
   select b.id into v_build_id from ds_private.dblink(ds_private.self_connstr(),
     format('select ds.build(%L, %L, %L, %L)', dataset, version, start_at, end_at)) as b(id bigint);

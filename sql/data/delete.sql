@@ -42,6 +42,7 @@ declare
   v_changes ds_private.key_slots[];
   v_removed tstzmultirange := '{}';
 begin
+  perform ds_private.check_primary('ds.delete');
   perform ds_private.check_range(start_at, end_at);
   v_filter := ds_private.delete_key_filter_sql(v, key);
   perform ds_private.lock_write_closure(v.id);

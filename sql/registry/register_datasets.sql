@@ -13,6 +13,7 @@ declare
   v_dup record;
   v_i integer;
 begin
+  perform ds_private.check_primary('ds.register_datasets');
   if jsonb_typeof(definitions) is distinct from 'array' then
     raise exception 'register_datasets expects a JSON array of definitions' using errcode = 'DS019',
       detail = format('got %s', coalesce(jsonb_typeof(definitions), 'null')), hint = 'Pass [{"name": ..., "version": ..., ...}, ...].';

@@ -102,6 +102,7 @@ declare
   v ds_private.dataset_versions := ds_private.find_version(dataset, version);
   v_bad record;
 begin
+  perform ds_private.check_primary('ds.write');
   perform ds_private.check_written_dataset(v);
   perform ds_private.check_json_rows(v, rows);
   begin

@@ -39,6 +39,7 @@ language plpgsql volatile set timezone to 'UTC' as $$
 declare
   v ds_private.dataset_versions := ds_private.find_version(dataset, version);
 begin
+  perform ds_private.check_primary('ds.import_staged');
   perform ds_private.check_written_dataset(v);
   return query select * from ds_private.apply_write(v, ds_private.staging_source_sql(v, staging), null, 'staged row %s', covers);
 end;

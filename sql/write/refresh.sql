@@ -75,6 +75,7 @@ declare
   v ds_private.dataset_versions := ds_private.find_version(dataset, version);
   v_end timestamptz := up_to - v.step;  -- the last point whose slot has ended
 begin
+  perform ds_private.check_primary('ds.refresh');
   if v.builder = 'external' then
     perform ds_private.raise_not_built(v);
   end if;

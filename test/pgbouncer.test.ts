@@ -1,0 +1,165 @@
+/**
+ * Through a real PgBouncer in transaction mode (Debian's pgbouncer, a throwaway config on a
+ * free port in front of the test database): the pooler is detected; workers, ds up,
+ * ds migrate and ds sync refuse it with DS037 in one line; readers keep working (psql-style
+ * SQL, and `ds serve` for REST and GraphQL, which neither LISTENs nor prepares named
+ * statements there). Skipped, saying so, where pgbouncer is not installed.
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inspectConnection } from "../db/connection-kind.ts";
+import { projectRoot } from "../db/project-root.ts";
+import { syncDatasets } from "../datasets/sync.ts";
+import { generateApiKey } from "../server/api-keys.ts";
+import { freePort } from "./support/free-port.ts";
+import { postgresDir } from "./support/pg-cluster.ts";
+import { useTestDatabase } from "./support/test-database.ts";
+import { fixtureBuilders } from "./support/worker-fixture.ts";
+
+const pgbouncer = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => existsSync(p));
+if (!pgbouncer) console.warn("test/pgbouncer.test.ts skipped: pgbouncer is not installed (apt-get install pgbouncer)");
+
+const root = projectRoot();
+
+function ds(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: root, env: { ...process.env, DS_DEBUG: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts PgBouncer (as postgres when root: it refuses to run as root) in transaction mode in front of `target`. */
+async function startPgBouncer(target: string): Promise<{ url: (database: string) => string; stop: () => void }> {
+  const dir = postgresDir("ds-pgbouncer-");
+  const port = await freePort();
+  const t = new URL(target);
+  const server = `host=${t.hostname} port=${t.port || 5432} user=${decodeURIComponent(t.username) || "postgres"}${t.password ? ` password=${decodeURIComponent(t.password)}` : ""}`;
+  const ini = join(dir, "pgbouncer.ini");
+  writeFileSync(ini, `[databases]
+* = ${server}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+default_pool_size = 10
+max_client_conn = 200
+pidfile = ${join(dir, "pgbouncer.pid")}
+logfile = ${join(dir, "pgbouncer.log")}
+`, { mode: 0o644 });
+  const asRoot = process.getuid?.() === 0;
+  execFileSync(asRoot ? "runuser" : pgbouncer!, asRoot ? ["-u", "postgres", "--", pgbouncer!, "-d", ini] : ["-d", ini]);
+  // -d returns once it has forked; wait until it accepts connections
+  for (let i = 0; ; i++) {
+    const c = new pg.Client(`postgres://postgres@127.0.0.1:${port}/postgres`);
+    try {
+      await c.connect();
+      await c.end();
+      break;
+    } catch (err) {
+      if (i > 200) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return {
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stop() {
+      try {
+        process.kill(Number(execFileSync("cat", [join(dir, "pgbouncer.pid")], { encoding: "utf8" }).trim()), "SIGTERM");
+      } catch {
+        // gone already
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.skipIf(!pgbouncer)("PgBouncer in transaction mode", () => {
+  const db = useTestDatabase("pgbouncer");
+  let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
+  let through = "";
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    await syncDatasets(db.pool, fixtureBuilders);
+    // data to read: written through ds.write (no worker needed)
+    await db.pool.query(`select * from ds.write('w-ticks', '0.1.0', '[
+      {"ts": "2024-03-01T14:30:00Z", "ticker": "A", "seq": 0, "price": 1.5, "size": 10},
+      {"ts": "2024-03-01T14:31:00Z", "ticker": "A", "seq": 1, "price": 2.5, "size": 20}]')`);
+    bouncer = await startPgBouncer(db.url);
+    through = bouncer.url(new URL(db.url).pathname.slice(1));
+  });
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once("exit", r));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    bouncer?.stop();
+  });
+
+  it("tells the transaction pooler from a direct connection", async () => {
+    expect(await inspectConnection(through)).toEqual({ inRecovery: false, pooled: true });
+    expect(await inspectConnection(db.url)).toEqual({ inRecovery: false, pooled: false });
+  });
+
+  it.each([["worker"], ["up", "--port", "1"], ["migrate"], ["sync"]])("ds %s refuses the pooler with one DS037 line", async (...args) => {
+    const { code, stdout, stderr } = await ds([...args, "--database-url", through, "--builders", fixtureBuilders]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(/^error DS037: [^\n]+transaction pooler \([^\n]+\) — hint: Connect workers[^\n]+\n$/);
+  });
+
+  it("serves psql-style reads through the pooler", async () => {
+    const client = new pg.Client(through);
+    await client.connect();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await client.query("select data from ds.data($1, $2, $3, $4)", ["w-ticks", "0.1.0", "2024-03-01", "2024-03-02"]);
+        expect(rows.map((r) => r.data.price)).toEqual([1.5, 2.5]);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("runs ds serve through the pooler: REST and GraphQL reads, no LISTEN, one log line", async () => {
+    const key = generateApiKey("pooler");
+    const port = await freePort();
+    let stderr = "";
+    server = spawn(process.execPath, ["cli/main.ts", "serve", "--database-url", through, "--builders", fixtureBuilders, "--port", String(port)], {
+      cwd: root, env: { ...process.env, DS_DEBUG: "", API_KEYS: key.entry },
+    });
+    server.stderr!.on("data", (d) => (stderr += d));
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      server!.stdout!.on("data", (d) => ((out += d), /health:/.test(out) && resolve()));
+      server!.on("exit", (code) => reject(new Error(`ds serve exited with ${code}: ${stderr}`)));
+    });
+    const http = `http://127.0.0.1:${port}`;
+    // several rounds, so that statements run on more than one server connection
+    for (let i = 0; i < 5; i++) {
+      const rest = await fetch(`${http}/api/v1/data/w-ticks/0.1.0?start=2024-03-01&end=2024-03-02&build-data=false`, { headers: { authorization: `Bearer ${key.key}` } });
+      expect(rest.status, await rest.clone().text()).toBeLessThan(300);
+      const gql = await fetch(`${http}/graphql`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ data(dataset: "w-ticks", version: "0.1.0", startAt: "2024-03-01", endAt: "2024-03-02") { ts data } }` }),
+      });
+      const body = (await gql.json()) as { data?: { data: unknown[] }; errors?: unknown };
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      expect(body.data!.data).toHaveLength(2);
+    }
+    expect(stderr.match(/no LISTEN/g)).toHaveLength(1);
+    const listening = await db.pool.query("select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen %'");
+    expect(listening.rowCount).toBe(0);
+  });
+});
