@@ -19,8 +19,10 @@ export function integerOption(min: number, max: number) {
 
 /** Chunks one process runs at once (each holds a database connection). */
 export const concurrency = integerOption(1, 256);
-/** A TCP port to listen on. */
+/** A TCP port to connect to (the embedded database's). */
 export const port = integerOption(1, 65535);
+/** A TCP port to listen on; 0 lets the system choose a free one (printed at start). */
+export const listenPort = integerOption(0, 65535);
 /** A host name or address to listen on. */
 export const host = z.string().regex(/^[A-Za-z0-9.:_\[\]-]{1,253}$/, "a host name or IP address");
 

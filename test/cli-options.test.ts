@@ -45,8 +45,8 @@ describe("command-line options (DS038)", () => {
     [["worker", "--concurrency", "1.5"], /--concurrency "1\.5" is not an integer/],
     [["worker", "--concurrency", "100000"], /--concurrency "100000" is not an integer from 1 to 256/],
     [["up", "--concurrency", "NaN"], /ds up: --concurrency "NaN"/],
-    [["serve", "--port", "abc"], /ds serve: --port "abc" is not an integer from 1 to 65535/],
-    [["serve", "--port", "0"], /--port "0" is not an integer from 1 to 65535/],
+    [["serve", "--port", "abc"], /ds serve: --port "abc" is not an integer from 0 to 65535/],
+    [["serve", "--port", "65536"], /--port "65536" is not an integer from 0 to 65535/],
     [["serve", "--port", "65536"], /--port "65536"/],
     [["up", "--port", "-1"], /ds up: Option '--port' argument is ambiguous/],
     [["serve", "--host", "a b"], /--host "a b" is not a host name or IP address/],
@@ -62,7 +62,7 @@ describe("command-line options (DS038)", () => {
   });
 
   it("checks $PORT like --port, and --port wins over it", async () => {
-    await expectOneLine(["serve", ...nowhere], "DS038", /ds serve: \$PORT "http" is not an integer from 1 to 65535/, { PORT: "http" });
+    await expectOneLine(["serve", ...nowhere], "DS038", /ds serve: \$PORT "http" is not an integer from 0 to 65535/, { PORT: "http" });
     // a valid --port is taken before $PORT is looked at: the error is then the connection's
     await expectOneLine(["serve", "--port", "4000", ...nowhere], "DS039", /connection refused/, { PORT: "http" });
   });
