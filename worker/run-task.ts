@@ -30,6 +30,7 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
     try {
       const spec = await startTask(pool, taskId, workerId, helpers.job.locked_by);
       if (!spec) return;
+      running.started(taskId);
       try {
         await runChunk(pool, spec, builders, buildersDir, signal);
       } catch (err) {

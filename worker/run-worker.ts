@@ -89,7 +89,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let stopping = false;
 
   const heartbeat = setInterval(() => {
-    pool.query<{ stop: number[] }>("select ds.heartbeat_worker($1, $2) as stop", [id, running.ids()]).then(
+    pool.query<{ stop: number[] }>("select ds.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
       ({ rows }) => {
         running.abort(rows[0]!.stop, "the chunk was cancelled or taken over");
         if (liveness.connected) outage.up();

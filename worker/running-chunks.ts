@@ -5,6 +5,7 @@
  */
 export class RunningChunks {
   readonly #chunks = new Map<number, AbortController>();
+  readonly #started = new Set<number>();
   readonly #jobWorkers = new Set<string>();
 
   /** Registers a task run by a job runner's worker (graphile-worker's locked_by); its signal aborts when the chunk must stop. */
@@ -15,8 +16,19 @@ export class RunningChunks {
     return controller.signal;
   }
 
+  /** The task's start committed (ds.start_task): from now on the heartbeat asks about it. */
+  started(taskId: number): void {
+    this.#started.add(taskId);
+  }
+
   remove(taskId: number): void {
     this.#chunks.delete(taskId);
+    this.#started.delete(taskId);
+  }
+
+  /** The tasks whose start committed: the ones the heartbeat checks (a task still starting is queued). */
+  startedIds(): number[] {
+    return [...this.#started];
   }
 
   /** The job runners' worker ids seen since the last call: their jobs are unlocked when the runner is replaced. */
