@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
 import { startThrowawayServer, throwawayBinaries, type ThrowawayServer } from "./support/throwaway-server.ts";
@@ -72,6 +72,10 @@ describe.skipIf("skip" in binaries)(`a database restart under a running build${"
       // two worker processes, as in a real install with several
       const w = startWorkerProcess(server.url);
       const w2 = startWorkerProcess(server.url);
+      onTestFinished(() => {
+        // a failed assertion must not leave these workers running into the next case
+        for (const p of [w, w2]) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+      });
       await until("the workers to start", async () => w.output().includes("running") && w2.output().includes("running"));
       // 4 days of minutes, 8 chunks of 720 points, about a second each
       const { id } = (await pool.query("select ds.build('t-pause', '0.1.0', $1, $2) as id", [day, end])).rows[0];

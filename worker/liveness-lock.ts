@@ -31,6 +31,17 @@ export class LivenessLock {
     return this.#client !== null;
   }
 
+  /**
+   * Registers again on the same connection: another worker recovered this one while its
+   * connection was down and removed its row. The old lock is let go first.
+   */
+  async reregister(): Promise<void> {
+    const c = this.#client;
+    if (!c) return;
+    await c.query("select pg_advisory_unlock_all()");
+    await c.query("select ds.register_worker($1, $2, $3)", [this.#workerId, hostname(), process.pid]);
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     const c = this.#client;

@@ -15,6 +15,9 @@ import { buildChunk, startTask, writeChunk, type TaskSpec } from "./chunk.ts";
 import type { RunningChunks } from "./running-chunks.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 
+/** The message of a chunk taken back (it runs again): expected, not worth a log line. */
+export const TAKEN_BACK = "was taken back while it ran: it runs again";
+
 export interface RunTaskOptions {
   pool: pg.Pool;
   workerId: string;
@@ -38,7 +41,7 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
           // nothing was written; the job goes only when the task needs no more runs (cancelled,
           // done elsewhere): a task taken back keeps it (graphile-worker's fail is a no-op then)
           if (await taskFinished(pool, taskId)) return;
-          throw new ChunkAborted(`task ${taskId} was taken back while it ran: it runs again`);
+          throw new ChunkAborted(`task ${taskId} ${TAKEN_BACK}`);
         }
         const retryable = err instanceof BuilderFailure || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
         const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;

@@ -16,7 +16,7 @@ import { BuilderPool } from "./builder-pool.ts";
 import { LivenessLock } from "./liveness-lock.ts";
 import { backoffMs, OutageLog, sleep } from "./outage-log.ts";
 import { makeRefreshTask, refreshCronItems } from "./refresh-task.ts";
-import { makeRunTask } from "./run-task.ts";
+import { makeRunTask, TAKEN_BACK } from "./run-task.ts";
 import { RunningChunks } from "./running-chunks.ts";
 
 export interface WorkerOptions {
@@ -52,7 +52,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const builders = new BuilderPool({ size: concurrency });
   const running = new RunningChunks();
   const logger = new Logger(() => (level, message) => {
-    if (level !== "error" && level !== "warning") return;
+    if ((level !== "error" && level !== "warning") || message.includes(TAKEN_BACK)) return;
     // graphile-worker's own lines about lost connections (LISTEN, polling) start an outage
     if (LOST_CONNECTION.test(message)) outage.down(new Error(message.split("\n")[0]!.split(": ").pop()!.slice(0, 200)));
     if (!outage.active) log(`worker ${level}: ${message}`);
@@ -89,11 +89,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let stopping = false;
 
   const heartbeat = setInterval(() => {
-    pool.query<{ stop: number[] }>("select ds.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
-      ({ rows }) => {
-        running.abort(rows[0]!.stop, "the chunk was cancelled or taken over");
+    pool.query<{ stop: number[] | null }>("select ds.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
+      async ({ rows }) => {
+        const stop = rows[0]!.stop;
+        if (stop === null) await liveness.reregister();
+        else running.abort(stop, "the chunk was cancelled or taken over");
         if (liveness.connected) outage.up();
-        return pool.query("select ds.recover_workers()");
+        await pool.query("select ds.recover_workers()");
       },
     ).catch((err: unknown) => outage.down(err));
   }, HEARTBEAT_MS);

@@ -97,14 +97,17 @@ comment on function ds.restart_worker_queue(uuid, text[]) is '@behavior -*
 Worker API: a live worker whose job runner stopped (its database went away) unlocks the jobs of that runner (its graphile-worker worker ids) and gives back the chunks it was running, before it starts a new runner; returns how many chunks.';
 
 create or replace function ds.heartbeat_worker(worker_id uuid, running bigint[] default '{}') returns bigint[]
-language sql volatile as $$
-  with beat as (
-    update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id
-  )
+language plpgsql volatile as $$
+begin
+  update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id;
+  if not found then
+    return null;  -- not registered (recovered while its connection was down): register again
+  end if;
   -- the chunks it runs that were cancelled (or taken over) meanwhile: the worker stops them
-  select coalesce(array_agg(t.id order by t.id), '{}') from ds_private.tasks t
-  where t.id = any (heartbeat_worker.running)
-    and (t.state <> 'running' or t.worker_id is distinct from heartbeat_worker.worker_id)
+  return (select coalesce(array_agg(t.id order by t.id), '{}') from ds_private.tasks t
+          where t.id = any (heartbeat_worker.running)
+            and (t.state <> 'running' or t.worker_id is distinct from heartbeat_worker.worker_id));
+end;
 $$;
 comment on function ds.heartbeat_worker(uuid, bigint[]) is '@behavior -*
-Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them.';
+Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them; null when the worker is not registered (another worker recovered it while its liveness connection was down): it registers again.';
