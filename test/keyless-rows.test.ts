@@ -12,6 +12,8 @@ import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
 import { syncDatasets, type SyncResult } from "../datasets/sync.ts";
 import { startWorker, type RunningWorker } from "../worker/run-worker.ts";
+import { generateApiKey } from "../server/api-keys.ts";
+import { startServer } from "../server/start-server.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const original = join(projectRoot(), "builders", "_original");
@@ -33,9 +35,9 @@ afterAll(async () => {
 
 const q = async <T = Record<string, unknown>>(sql: string, params?: unknown[]) => (await db.pool.query(sql, params)).rows as T[];
 async function build(name: string, start: string, end: string): Promise<string> {
-  const [{ id }] = await q<{ id: string }>("select ds.build($1, '0.1.0', $2, $3) as id", [name, start, end]);
-  const [{ state }] = await q<{ state: string }>("select ds.wait($1, '2 minutes') as state", [id]);
-  return state;
+  const [build] = await q<{ id: string }>("select ds.build($1, '0.1.0', $2, $3) as id", [name, start, end]);
+  const [wait] = await q<{ state: string }>("select ds.wait($1, '2 minutes') as state", [build!.id]);
+  return wait!.state;
 }
 const data = (name: string, start: string, end: string) =>
   q<{ ts: Date; data: Record<string, unknown> }>("select ts, data from ds.data($1, '0.1.0', $2, $3)", [name, start, end]);
@@ -123,8 +125,8 @@ describe("a keyless table", () => {
     expect(missing.length).toBeGreaterThan(0);
     expect(await build("mock-multi-close", "2020-01-01", "2020-01-05")).toBe("succeeded");
     expect(await data("mock-multi-close", "2020-01-03", "2020-01-03")).toEqual(before);
-    const [{ n }] = await q<{ n: number }>("select count(*)::int as n from ds_data.mock_multi_ohlc_v0_1_0");
-    expect(n).toBe(15);
+    const [count] = await q<{ n: number }>("select count(*)::int as n from ds_data.mock_multi_ohlc_v0_1_0");
+    expect(count!.n).toBe(15);
   });
 
   it("a SQL builder's rows are numbered in its statement's order", async () => {
@@ -148,5 +150,33 @@ describe("a keyless table", () => {
     const err = await db.pool.query("select ds.register_dataset($1::jsonb)", [JSON.stringify(def)]).catch((e: { code: string }) => e);
     expect((err as { code: string }).code).toBe("DS005");
     await q("select ds.register_dataset($1::jsonb)", [JSON.stringify({ ...def, key: ["row_number"] })]);
+  });
+});
+
+describe("GraphQL and REST", () => {
+  it("a GraphQL connection gives a timestamp's rows with rowNumber, in order; REST gives them in one entry", async () => {
+    const { key, entry } = generateApiKey("keyless");
+    const saved = process.env.API_KEYS;
+    process.env.API_KEYS = entry;
+    const server = await startServer({ pool: db.pool, databaseUrl: db.url, buildersDir: original, port: 0 });
+    if (saved === undefined) delete process.env.API_KEYS;
+    else process.env.API_KEYS = saved;
+    try {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ mockMultiOhlcV0_1_0(filter: { ts: { equalTo: "2020-01-02T00:00:00Z" } }) { totalCount nodes { rowNumber ticker } } }` }),
+      });
+      const body = (await res.json()) as { data?: { mockMultiOhlcV0_1_0: { totalCount: number; nodes: unknown[] } }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.mockMultiOhlcV0_1_0).toEqual({ totalCount: 3, nodes: [
+        { rowNumber: 1, ticker: "AAPL" }, { rowNumber: 2, ticker: "MSFT" }, { rowNumber: 3, ticker: "GOOG" }] });
+      const rest = await fetch(`${server.url}/api/v1/data/mock-multi-ohlc/0.1.0?start=2020-01-02&end=2020-01-02&build-data=false`,
+        { headers: { authorization: `Bearer ${key}` } });
+      const r = (await rest.json()) as { rows: { timestamp: string; data: { ticker: string }[] }[] };
+      expect(rest.status).toBe(200);
+      expect(r.rows.map((x) => [x.timestamp, x.data.map((d) => d.ticker)])).toEqual([["2020-01-02T00:00:00", ["AAPL", "MSFT", "GOOG"]]]);
+    } finally {
+      await server.close();
+    }
   });
 });
