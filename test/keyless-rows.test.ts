@@ -129,6 +129,16 @@ describe("a keyless table", () => {
     expect(count!.n).toBe(15);
   });
 
+  it("ds.asof joins every row of a keyless timestamp, without the implicit column", async () => {
+    const rows = await q<{ ts: Date; left_data: Record<string, unknown>; right_data: Record<string, unknown> }>(
+      "select * from ds.asof('mock-multi-close', '0.1.0', 'mock-ohlc', '0.1.0', '2020-01-02', '2020-01-02', '{}', available => 'label')");
+    expect(rows.map((r) => r.left_data.ticker)).toEqual(["AAPL", "MSFT", "GOOG"]);
+    for (const r of rows) {
+      expect(Object.keys(r.left_data).sort()).toEqual(["close", "ticker"]);
+      expect(Object.keys(r.right_data).sort()).toEqual(OHLC);
+    }
+  });
+
   it("a SQL builder's rows are numbered in its statement's order", async () => {
     await q("select ds.register_dataset($1::jsonb)", [JSON.stringify({
       name: "sql-pairs", version: "0.1.0", calendar: "everyday", granularity: "1d", start_date: "2020-01-01",
