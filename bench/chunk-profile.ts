@@ -92,14 +92,14 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       lap("validate");
       await buildChunk(pool, spec, threads, benchBuilders);
       lap("buildChunk");
-      await copyRows(sinkClient(), spec.table, spec.schema, points);
+      await copyRows(sinkClient(), spec.table, spec.schema, points, spec.key.length === 0);
       lap("encode");
       const client = await pool.connect();
       try {
         await client.query("begin");
         await client.query("select ds.clear_task_rows($1)", [spec.task]);
         lap("clear_rows");
-        const written = await copyRows(client, spec.table, spec.schema, points);
+        const written = await copyRows(client, spec.table, spec.schema, points, spec.key.length === 0);
         lap("copy");
         await client.query("select ds.complete_task($1, $2)", [spec.task, written]);
         await client.query("commit");

@@ -231,6 +231,10 @@ export function loadDatasetConfig(file: string): DatasetDefinition {
       "The folder builders/<name>/<version> and the fields name and version must agree.");
   }
   if (def.builder === null) return def; // a [transform], or [write]: no builder file
+  // the original builder server's configs name a Python builder: its TypeScript rewrite
+  // (same stem, .ts) next to config.toml runs instead, so those configs work unchanged
+  const rewrite = def.builder.replace(/\.py$/, ".ts");
+  if (rewrite !== def.builder && existsSync(join(versionDir, rewrite))) def.builder = rewrite;
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(def.builder) || !existsSync(join(versionDir, def.builder))) {
     throw configError(file, "builder", `builder file "${def.builder}" not found in ${versionDir}`,
       "Add builder.ts next to config.toml, or set builder to the file that exports build() (or to builder.sql).");

@@ -255,7 +255,8 @@ describe("what registration creates", () => {
     expect(await newest()).toBe("0.2.0");
     expect(await viewTable()).toMatch(/multi_v0_2_0/);
     const cols = await q("select column_name from information_schema.columns where table_schema = 'ds_data' and table_name = 'multi' order by ordinal_position");
-    expect(cols.map((c) => c.column_name)).toEqual(["ts", "value", "extra"]);
+    // without key, the implicit row_number comes last
+    expect(cols.map((c) => c.column_name)).toEqual(["ts", "value", "extra", "row_number"]);
     await sync(["multi", "0.1.1"], ["multi", "0.3.0-rc.2"], ["multi", "0.3.0-rc.10"], ["multi", "0.3.0-beta"]);
     expect(await newest()).toBe("0.3.0-rc.10");
     await sync(["multi", "0.3.0"]);

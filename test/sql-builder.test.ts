@@ -140,15 +140,16 @@ describe("SQL builder output validation (DS017)", () => {
       /at 2024-01-03T00:00:00\.000Z: field "amount" is -Infinity: NaN and Infinity/, false],
     ["null", `select p as ts, case when p = '2024-01-03Z' then null else 1 end::float8 as value, 1 as amount from ${days}`,
       /^t-sqlbad-null 0\.1\.0 at 2024-01-03T00:00:00\.000Z: field "value" is null but not nullable/, false],
-    ["duplicate", `select p as ts, 1.5::float8 as value, null::numeric as amount from ${days} union all select '2024-01-03Z', 2, null where $1 = '2024-01-01Z'`,
-      /^t-sqlbad-duplicate 0\.1\.0: rows rejected by the table: duplicate key value .*Key \(ts\)=\(2024-01-03 00:00:00\+00\) already exists/, false],
+    // registered with key = ["value"] (without key, several rows per ts are stored)
+    ["duplicate", `select p as ts, 1.5::float8 as value, null::numeric as amount from ${days} union all select '2024-01-03Z', 1.5, null where $1 = '2024-01-01Z'`,
+      /^t-sqlbad-duplicate 0\.1\.0: rows rejected by the table: duplicate key value .*Key \(ts, value\)=\(2024-01-03 00:00:00\+00, 1\.5\) already exists/, false],
     ["division", `select p as ts, 1 / extract(epoch from p - '2024-01-03Z')::float8 as value, null::numeric as amount from ${days}`,
       /^t-sqlbad-division 0\.1\.0: rows rejected by the table: division by zero/, false],
   ];
   for (const [mode, sql, message, everyChunk] of cases) {
     it(`fails at once without retries and stores nothing of the chunk (${mode})`, async () => {
       const name = `t-sqlbad-${mode}`;
-      await registerSql(name, sql);
+      await registerSql(name, sql, mode === "duplicate" ? { key: ["value"] } : {});
       const { state, build } = await buildAndWait(name, "2024-01-01", "2024-01-10");
       expect(state).toBe("failed");
       expect(build.error).toMatch(message);

@@ -213,7 +213,8 @@ describe("downsample (Datastream API downsamplers)", () => {
         hours.set(h, acc);
       }
     }
-    const isoRow = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, ts: (r.ts as Date).toISOString(), time_last: (r.time_last as Date | null)?.toISOString() ?? null });
+    // row_number: the implicit key of these keyless tables (1: one row per bucket)
+    const isoRow = ({ row_number: _n, ...r }: Record<string, unknown>): Record<string, unknown> => ({ ...r, ts: (r.ts as Date).toISOString(), time_last: (r.time_last as Date | null)?.toISOString() ?? null });
     const actual = (await db.q("select * from ds_data.x_gappy_5m_v0_1_0 order by ts")).map(isoRow);
     expect(actual).toEqual(fiveMinutes);
     expect(actual.filter((r) => r.price_count === 0).length).toBeGreaterThan(100);

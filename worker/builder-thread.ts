@@ -52,7 +52,8 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
   const builder = await loadBuilder(req.buildersDir, req.dataset, req.version, req.builder, req.env_vars);
   const context = { dataset: req.dataset, version: req.version, env: builder.env };
   const validate = rowValidator(req.schema);
-  const encode = rowEncoder(req.schema);
+  // without key, each point's rows are numbered (row_number) in the order the builder returned them
+  const encode = rowEncoder(req.schema, req.key.length === 0);
   const utf8 = new TextEncoder();
   // the label of a point is only built when something about it fails
   const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;

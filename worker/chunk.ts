@@ -61,7 +61,7 @@ export async function writeChunk(client: pg.ClientBase, spec: TaskSpec, chunk: E
   await client.query("select ds.clear_task_rows($1)", [spec.task]);
   const written = chunk.rows;
   try {
-    await copyBlocks(client, spec.table, spec.schema, chunk.blocks);
+    await copyBlocks(client, spec.table, spec.schema, chunk.blocks, spec.key.length === 0);
   } catch (err) {
     const e = err as { code?: string; message: string; detail?: string };
     if (e.code?.startsWith("23") || e.code?.startsWith("22")) {

@@ -24,6 +24,8 @@ export interface DependencySpec {
   step_ms: number;
   /** Written from outside (ds.write): rows need not sit on points; each row keeps its ts. */
   external?: boolean;
+  /** Without key: rows in row_number order (as built or written), without that implicit column. */
+  keyless?: boolean;
   /** The dependency's calendar points in the window, as slot ranges [lower, upper) in ms. */
   entries: [number, number][];
 }
@@ -40,11 +42,12 @@ export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: Depe
   if (entries.length > 0) {
     const external = spec.external === true;
     const { rows } = await client.query({
-      text: `select * from ds_data."${spec.table}" where ts >= $1 and ts ${external ? "<" : "<="} $2 order by ts`,
+      text: `select * from ds_data."${spec.table}" where ts >= $1 and ts ${external ? "<" : "<="} $2 order by ts${spec.keyless ? ", row_number" : ""}`,
       values: [entries[0]!.ts, new Date(times[times.length - 1]! + (external ? spec.step_ms : 0))],
     });
     let i = 0;
     for (const row of rows as Row[]) {
+      if (spec.keyless) delete row.row_number;
       const t = (row.ts as Date).getTime();
       if (external) {
         // the entry whose slot [p, p + step) holds the row

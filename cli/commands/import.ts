@@ -94,7 +94,7 @@ transaction: a bad file writes nothing.
       await client.query("begin");
       await client.query("set local time zone 'UTC'");
       // table_name is ds_data."..." from format('%I'), like every name the catalog gives
-      await client.query(`create temp table ds_import (like ${target.table_name}) on commit drop`);
+      await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
       const columns = header.map((c) => `"${c}"`).join(", ");
       try {
         await pipeline(createReadStream(file), client.query(copyFrom(`copy ds_import (${columns}) from stdin with (format csv, header true)`)));

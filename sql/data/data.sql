@@ -49,9 +49,11 @@ begin
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
   return query execute format(
-    'select t.ts, to_jsonb(t) - ''ts'' from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s limit $3',
+    'select t.ts, to_jsonb(t) - ''ts''%s from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s limit $3',
+    -- without key: rows in the order they were built or written, without the implicit column
+    case when cardinality(v_version.key) = 0 then ' - ''row_number''' else '' end,
     v_version.table_name,
-    (select coalesce(string_agg(format(', t.%I', k), '' order by o), '') from unnest(v_version.key) with ordinality u(k, o)))
+    (select string_agg(format(', t.%I', k), '' order by o) from unnest(ds_private.table_key(v_version)) with ordinality u(k, o)))
   using start_at, end_at, v_max_rows + 1;
   -- one row past the limit is read to know it is over: the rows gathered so far are dropped
   get diagnostics v_rows = row_count;
@@ -60,4 +62,4 @@ begin
   end if;
 end;
 $$;
-comment on function ds.data(text, text, timestamptz, timestamptz, boolean, interval) is 'The rows of a dataset version in [start_at, end_at] (inclusive) as (ts, data jsonb), ordered by ts and key. With build => true it first builds what is missing (through dblink, so it works from one statement) and waits up to timeout; DS021 when that build fails. DS033 when the read has more rows than ds.max_rows (default 1,000,000) or the build more points than ds.max_points (default 1,000,000). Call it outside an explicit transaction when building.';
+comment on function ds.data(text, text, timestamptz, timestamptz, boolean, interval) is 'The rows of a dataset version in [start_at, end_at] (inclusive) as (ts, data jsonb), ordered by ts and key (without key: by ts and row_number, the order the rows were built or written in; data then omits the implicit row_number). With build => true it first builds what is missing (through dblink, so it works from one statement) and waits up to timeout; DS021 when that build fails. DS033 when the read has more rows than ds.max_rows (default 1,000,000) or the build more points than ds.max_points (default 1,000,000). Call it outside an explicit transaction when building.';

@@ -117,7 +117,10 @@ declare
 begin
   -- whole rows travel through the sorts; jsonb is built only for the rows returned
   return format(
-    'select m.ts, to_jsonb(m.l) - ''ts'', (m.r).ts, case when (m.r).ts is not null then to_jsonb(m.r) - ''ts'' end from ('
+    -- a keyless dataset's implicit row_number is not part of its rows' data (as in ds.data)
+    'select m.ts, to_jsonb(m.l) - ''ts''' || case when cardinality(l.key) = 0 then ' - ''row_number''' else '' end
+    || ', (m.r).ts, case when (m.r).ts is not null then to_jsonb(m.r) - ''ts''' || case when cardinality(r.key) = 0 then ' - ''row_number''' else '' end
+    || ' end from ('
     ' select u.ts, u.side, u.l%1$s, ds_private.last_of(u.r) over w as r'
     ' from (select t.ts as known, t.ts, 1 as side, t as l, null::ds_data.%2$I as r%3$s%4$s%5$s from ds_data.%6$I t where t.ts >= $1 and t.ts <= $2'
     '       union all'
@@ -125,7 +128,9 @@ begin
     ' window w as (%9$s order by u.known, u.side, u.ts%10$s rows unbounded preceding)) m '
     'where m.side = 1 order by m.ts%11$s',
     replace(v_left_order, 'm.', ''), r.table_name, v_by, v_left_key, v_right_nulls, l.table_name, v_left_nulls, v_right_key,
-    v_partition, v_right_order, v_left_order, v_known);
+    v_partition, v_right_order,
+    -- a keyless left dataset: its rows of a timestamp in row_number order
+    v_left_order || case when cardinality(l.key) = 0 then ', (m.l).row_number' else '' end, v_known);
 end;
 $$;
 comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[], text) is 'The statement of ds.asof: left rows of [$1, $2] and right rows of [$3, $2] in one stream of whole rows, partitioned by the by fields and ordered by (known, right before left, ts, right key), where a left row is known at its ts and a right row at its bucket''s end (available ''end'') or its ts (''label''); the running last_of of the right row is, at each left row, the last right row known at its ts. jsonb is built for the returned rows only.';

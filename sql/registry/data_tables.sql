@@ -1,6 +1,14 @@
 -- The typed table of each dataset version in ds_data, and the view per dataset that shows
 -- its newest version. Identifiers only through format('%I'); column types come from the
--- fixed list of ds_private.column_type.
+-- fixed list of ds_private.column_type. A dataset without key has the implicit column
+-- row_number (last, integer, default 1): the position of a row among its timestamp's rows,
+-- so that any number of rows share a timestamp; its primary key is (ts, row_number).
+
+create or replace function ds_private.table_key(v ds_private.dataset_versions) returns text[]
+language sql immutable parallel safe as $$
+  select case when cardinality(v.key) = 0 then array['row_number'] else v.key end
+$$;
+comment on function ds_private.table_key(ds_private.dataset_versions) is 'The primary key columns of a version''s table after ts: its key, or row_number (the implicit key) for a dataset without key; also the order of rows within a timestamp.';
 
 create or replace function ds_private.comment_version_table(version_id integer) returns void
 language plpgsql volatile as $$
@@ -26,11 +34,16 @@ begin
   select string_agg(format('%I %s%s', f.field ->> 'name', ds_private.column_type(f.field ->> 'type'),
                            case when (f.field ->> 'nullable')::boolean then '' else ' not null' end), ', ' order by f.ord)
     into v_columns from jsonb_array_elements(v.schema) with ordinality f(field, ord);
-  select coalesce(string_agg(format(', %I', k.name), '' order by k.ord), '') into v_key from unnest(v.key) with ordinality k(name, ord);
-  execute format('create table ds_data.%I (ts timestamptz not null, %s, constraint %I primary key (ts%s))',
-    v.table_name, v_columns, v.table_name || '_pkey', v_key);
+  select string_agg(format(', %I', k.name), '' order by k.ord) into v_key from unnest(ds_private.table_key(v)) with ordinality k(name, ord);
+  execute format('create table ds_data.%I (ts timestamptz not null, %s%s, constraint %I primary key (ts%s))',
+    v.table_name, v_columns, case when cardinality(v.key) = 0 then ', row_number integer not null default 1' else '' end,
+    v.table_name || '_pkey', v_key);
   perform ds_private.comment_version_table(version_id);
   execute format('comment on column ds_data.%I.ts is %L', v.table_name, 'The calendar point (timestamptz).');
+  if cardinality(v.key) = 0 then
+    execute format('comment on column ds_data.%I.row_number is %L', v.table_name,
+      'The row''s position among the rows of its timestamp (1, 2, ...), in the order they were built or written: the implicit key of a dataset without key.');
+  end if;
   for v_field in select f from jsonb_array_elements(v.schema) f loop
     execute format('comment on column ds_data.%I.%I is %L', v.table_name, v_field ->> 'name',
       format('%s field %s (%s%s).', v.name, v_field ->> 'name', v_field ->> 'type',
@@ -38,7 +51,7 @@ begin
   end loop;
 end;
 $$;
-comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns).';
+comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns); without key, the last column row_number and primary key (ts, row_number).';
 
 create or replace function ds_private.refresh_dataset_view(dataset_id integer) returns void
 language plpgsql volatile as $$

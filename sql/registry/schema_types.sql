@@ -62,7 +62,7 @@ declare
   v_out text[] := '{}';
 begin
   if key is null or jsonb_typeof(key) = 'null' then
-    return v_out;
+    key := '[]';
   end if;
   if jsonb_typeof(key) <> 'array' then
     perform ds_private.raise_definition_error('DS005', 'key must be an array of field names', dataset, version, 'key',
@@ -80,10 +80,15 @@ begin
     end if;
     v_out := v_out || (v_column #>> '{}');
   end loop;
+  if cardinality(v_out) = 0 and schema @> '[{"name": "row_number"}]' then
+    perform ds_private.raise_definition_error('DS005', 'field row_number in a dataset without key', dataset, version, 'schema.row_number',
+      'the table of a dataset without key has the implicit column row_number (the position of a row among its timestamp''s rows)',
+      'Rename the field, or declare a key (key = ["..."]).');
+  end if;
   return v_out;
 end;
 $$;
-comment on function ds_private.normalize_key(jsonb, jsonb, text, text) is 'Validates the key columns (schema fields, not nullable, each once) and returns them as text[]; raises DS005.';
+comment on function ds_private.normalize_key(jsonb, jsonb, text, text) is 'Validates the key columns (schema fields, not nullable, each once; no field row_number without key, the implicit column) and returns them as text[]; raises DS005.';
 
 create or replace function ds_private.default_chunk(step interval) returns integer
 language sql immutable strict parallel safe as $$

@@ -30,9 +30,13 @@ begin
       v_lookback := least(lower(v_piece), (select min(lower(ds_private.dependency_window(v_piece, d)))
                                            from ds_private.dependencies d where d.dataset_version_id = v.id));
       v_select := coalesce(v_select, ds_private.sql_builder_select_list(v, lower(v_piece), upper(v_piece), v_lookback));
+      -- without key, row_number numbers each timestamp's rows in the order the statement
+      -- returns them ("N": row_number() over () follows the statement's own order by)
       execute format(E'insert into ds_data.%I (%s)\nselect %s from (%s\n) s%s',
-        v.table_name, (select string_agg(format('%I', f), ', ') from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)) f),
-        v_select, v.builder_sql,
+        v.table_name, (select string_agg(format('%I', f), ', ') from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)
+                                                                         || case when cardinality(v.key) = 0 then array['row_number'] else '{}' end) f),
+        v_select || case when cardinality(v.key) = 0 then ', row_number() over (partition by s.ts order by s."N")' else '' end,
+        case when cardinality(v.key) = 0 then format(E'select b.*, row_number() over () as "N" from (%s\n) b', v.builder_sql) else v.builder_sql end,
         -- a task of some keys (stale points) keeps only their rows
         case when v_task.keys is null then '' else E'\nwhere ' || ds_private.key_filter_sql(v.table_name, v.key, 's', '$8') end)
         using lower(v_piece), upper(v_piece), v_lookback, v_task.points, v.step, v.name || ' ' || v.version,
@@ -57,4 +61,4 @@ begin
 end;
 $$;
 comment on function ds.run_sql_task(bigint) is '@behavior -*
-Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys) (builder_sql with $1 chunk start, $2 chunk end, $3 lookback start), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';
+Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys; without key, each timestamp''s rows numbered in row_number in the statement''s order) (builder_sql with $1 chunk start, $2 chunk end, $3 lookback start), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';

@@ -1,5 +1,7 @@
 -- The bulk path: a client COPYs rows into a temporary staging table of its session
--- (create temp table ... (like ds_data.<table>) on commit drop), then one call applies
+-- (create temp table ... (like ds_data.<table> including defaults) on commit drop: a
+-- dataset without key has the implicit column row_number, default 1, that the write numbers
+-- itself), then one call applies
 -- them like ds.write — same conflict policy, checks, coverage and invalidation — in the
 -- same transaction. `ds import` (cli/commands/import.ts) does exactly that from a CSV file.
 
@@ -14,7 +16,7 @@ begin
   if not coalesce(v_class.mine, false) then
     raise exception 'the staging table % is not a temporary table of this session', staging using errcode = 'DS029',
       detail = 'ds.import_staged reads only the caller''s own temporary tables.',
-      hint = format('create temp table staging (like ds_data.%I) on commit drop; copy staging from stdin ...; then call ds.import_staged in the same transaction.', v.table_name);
+      hint = format('create temp table staging (like ds_data.%I including defaults) on commit drop; copy staging from stdin ...; then call ds.import_staged in the same transaction.', v.table_name);
   end if;
   select string_agg(f, ', ' order by o) into v_missing
   from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)) with ordinality u(f, o)
@@ -22,7 +24,7 @@ begin
   if v_missing is not null then
     raise exception 'the staging table % has no column %', staging, v_missing using errcode = 'DS029',
       detail = format('%s %s has the columns ts and %s', v.name, v.version, (select string_agg(f ->> 'name', ', ') from jsonb_array_elements(v.schema) f)),
-      hint = format('create temp table staging (like ds_data.%I) on commit drop', v.table_name);
+      hint = format('create temp table staging (like ds_data.%I including defaults) on commit drop', v.table_name);
   end if;
   -- rows in the order they were copied in (a fresh temporary table is filled in order)
   return format('select row_number() over (order by x.ctid) as "N", %s from %I.%I x',
@@ -44,4 +46,4 @@ begin
   return query select * from ds_private.apply_write(v, ds_private.staging_source_sql(v, staging), null, 'staged row %s', covers);
 end;
 $$;
-comment on function ds.import_staged(text, text, regclass, tstzrange) is 'Writes the rows of a temporary staging table of the calling session (create temp table s (like ds_data.<table>) on commit drop, filled with COPY) into a dataset fed from outside, exactly like ds.write: conflict policy, checks (DS017 names the staged row, 1-based in copy order), coverage (plus the calendar slots of covers) and invalidation in the caller''s transaction. Returns the rows inserted or changed and their first and last ts. DS028 for a built dataset, DS029 for a staging table that is not the caller''s or lacks a column.';
+comment on function ds.import_staged(text, text, regclass, tstzrange) is 'Writes the rows of a temporary staging table of the calling session (create temp table s (like ds_data.<table> including defaults) on commit drop, filled with COPY; row_number, the implicit column of a dataset without key, is ignored) into a dataset fed from outside, exactly like ds.write: conflict policy, checks (DS017 names the staged row, 1-based in copy order), coverage (plus the calendar slots of covers) and invalidation in the caller''s transaction. Returns the rows inserted or changed and their first and last ts. DS028 for a built dataset, DS029 for a staging table that is not the caller''s or lacks a column.';

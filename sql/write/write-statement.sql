@@ -10,6 +10,10 @@
 --         the last row's other fields (merge-high-low), or a DS027 when there are two (reject)
 --   w     INSERT ... ON CONFLICT: the rows inserted or changed (an identical row is not
 --         rewritten, so it invalidates nothing)
+-- Without key the implicit key is row_number: the rows of a timestamp are numbered 1, 2, ...
+-- in the order given, so a write gives each timestamp it names exactly its rows for it
+-- (last-write-wins: rows past the new count are deleted, d, and count as changes; reject:
+-- DS027 when the timestamp has rows already); merge-high-low keeps one row per ts (row 1).
 -- and it returns written, first_ts, last_ts, the slots the rows touch (coverage) and, per
 -- key, the slots of the rows written (invalidation).
 -- Parameters: $1 rows (jsonb), $2 step, $3 start date, $4 the dataset version, $5 the row
@@ -41,9 +45,16 @@ language plpgsql stable as $$
 declare
   v_fields jsonb := jsonb_build_array(jsonb_build_object('name', 'ts', 'type', 'ts', 'nullable', false)) || v.schema;
   v_all text[] := array(select f ->> 'name' from jsonb_array_elements(v_fields) f);
+  v_keyless boolean := cardinality(v.key) = 0;
+  v_table_key text[] := ds_private.table_key(v);
   v_others text[] := array(select n from unnest(v_all) n where n <> 'ts' and n <> all (v.key));
-  v_pk text := array_to_string(array(select format('%I', n) from unnest(array['ts'] || v.key) n), ', ');
-  v_list text := array_to_string(array(select format('%I', n) from unnest(v_all) n), ', ');
+  v_pk text := array_to_string(array(select format('%I', n) from unnest(array['ts'] || v_table_key) n), ', ');
+  v_list text := array_to_string(array(select format('%I', n) from unnest(v_all || case when v_keyless then array['row_number'] else '{}' end) n), ', ');
+  -- without key: each timestamp's rows numbered in the order given (one row per ts when merging)
+  v_row_number text := case when not v_keyless then ''
+    when v.write_conflict = 'merge-high-low' then ', 1 as row_number'
+    else ', row_number() over (partition by s.ts order by s."N") as row_number' end;
+  v_writes text;
   v_key_of text := case when cardinality(v.key) = 0 then 'null::jsonb'
     else format('jsonb_build_object(%s)', array_to_string(array(select format('%L, %%1$s.%I', k, k) from unnest(v.key) k), ', ')) end;
   -- changes are reported per value of change_key (the key columns some per-key dependent keeps)
@@ -57,7 +68,7 @@ begin
   if v.write_conflict = 'merge-high-low' then
     -- per (ts, key): the greatest high, the least low, the last row's other fields
     v_rows := format('select %s from src s group by %s', array_to_string(
-      array(select format('s.%I', n) from unnest(array['ts'] || v.key) n)
+      array(select format('s.%I', n) from unnest(array['ts'] || v_table_key) n)
       || array['max(s.high) as high', 'min(s.low) as low']
       || array(select format('(array_agg(s.%1$I order by s."N" desc))[1] as %1$I', n) from unnest(v_others) n where n not in ('high', 'low')),
       ', '), v_pk);
@@ -83,19 +94,28 @@ begin
       array_to_string(array(select format('%I = %s', n, e) from unnest(v_others, v_new) u(n, e)), ', '),
       array_to_string(array(select format('t.%I', n) from unnest(v_others) n), ', '), array_to_string(v_new, ', '));
   end if;
-  return format(E'with src as materialized (\n  select s."N", %1$s\n  from (%2$s) s\n),\nrows as (%3$s),\n'
-                'w as (insert into ds_data.%4$I as t (%5$s) select %5$s from rows%6$s returning t.*)\n'
-                'select (select count(*) from w)::bigint, (select min(w.ts) from w), (select max(w.ts) from w),\n'
+  v_writes := format('insert into ds_data.%I as t (%s) select %2$s from rows%s returning t.*', v.table_name, v_list, v_conflict);
+  if v_keyless and v.write_conflict = 'last-write-wins' then
+    -- the rows past a timestamp's new count go: i (inserted or changed) and d make the changes w
+    v_writes := format(E'i as (%s),\nd as (delete from ds_data.%I t using (select r.ts, max(r.row_number) as n from rows r group by r.ts) m\n'
+                       '  where t.ts = m.ts and t.row_number > m.n returning t.*),\nw as (select * from i union all select * from d)', v_writes, v.table_name);
+  else
+    v_writes := format('w as (%s)', v_writes);
+  end if;
+  return format(E'with src as materialized (\n  select s."N", %1$s%9$s\n  from (%2$s) s\n),\nrows as (%3$s),\n'
+                '%4$s\n'
+                'select (select count(*) from %10$s)::bigint, (select min(w.ts) from w), (select max(w.ts) from w),\n'
                 '  (select coalesce(range_agg(tstzrange(b.p, b.p + $2)), ''{}'') from (select distinct date_bin($2, src.ts, timestamptz ''epoch'') as p from src) b),\n'
                 '  (select coalesce(array_agg(row(c.key, c.slots)::ds_private.key_slots), ''{}'') from\n'
                 '    (select %7$s as key, range_agg(tstzrange(y.p, y.p + $2)) as slots\n'
                 '     from (select distinct %8$sdate_bin($2, w.ts, timestamptz ''epoch'') as p from w) y group by 1) c)',
     array_to_string(array(select ds_private.write_checked_column_sql(f) from jsonb_array_elements(v_fields) f), ', '),
-    source_sql, v_rows, v.table_name, v_list, v_conflict, v_change_of,
-    case when v_change_cols = '' then '' else v_change_cols || ', ' end);
+    source_sql, v_rows, v_writes, null, null, v_change_of,
+    case when v_change_cols = '' then '' else v_change_cols || ', ' end, v_row_number,
+    case when v_keyless and v.write_conflict = 'last-write-wins' then 'i' else 'w' end);
 end;
 $$;
-comment on function ds_private.write_statement_sql(ds_private.dataset_versions, text, text[]) is 'The statement applying a write with the version''s conflict policy (see the comment above it); it returns written, first_ts, last_ts, the touched slots and the changes (ds_private.key_slots[]) per value of the change_key columns (one change for every key when empty).';
+comment on function ds_private.write_statement_sql(ds_private.dataset_versions, text, text[]) is 'The statement applying a write with the version''s conflict policy (see the comment above it; without key a write replaces the rows of each timestamp it names, numbered in row_number); it returns written, first_ts, last_ts, the touched slots and the changes (ds_private.key_slots[]) per value of the change_key columns (one change for every key when empty).';
 
 create or replace function ds_private.change_key(version_id integer) returns text[]
 language sql stable as $$
