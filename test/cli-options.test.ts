@@ -4,26 +4,18 @@
  * names an unknown host or database, or fails authentication (DS039) each print one line
  * with the code and exit 1.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../db/project-root.ts";
 import { freePort } from "./support/free-port.ts";
 import { useTestDatabase } from "./support/test-database.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const root = projectRoot();
 
 function ds(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: root, env: { ...process.env, DS_DEBUG: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDs([...args], env);
 }
 
 /** One line, with the code, and exit 1. */

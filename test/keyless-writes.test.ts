@@ -4,13 +4,12 @@
  * (last-write-wins replaces them; reject refuses a timestamp that has rows; merge-high-low
  * keeps one row per timestamp). ds import does the same from a CSV file.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../db/project-root.ts";
 import { expectSqlState, useTestDatabase } from "./support/test-database.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const db = useTestDatabase("keyless-writes");
 const dir = mkdtempSync(join(tmpdir(), "ds-keyless-"));
@@ -72,16 +71,7 @@ describe("ds import without key", () => {
   function dsImport(name: string, csv: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const file = join(dir, `${name}.csv`);
     writeFileSync(file, csv);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["cli/main.ts", "import", name, "0.1.0", file, "--database-url", db.url],
-        { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "" } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runDs(["import", name, "0.1.0", file, "--database-url", db.url]);
   }
 
   it("imports several rows per timestamp in file order, replacing the timestamp's rows", async () => {

@@ -18,6 +18,7 @@ import { freePort } from "./support/free-port.ts";
 import { postgresDir } from "./support/pg-cluster.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const pgbouncer = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => existsSync(p));
 if (!pgbouncer) console.warn("test/pgbouncer.test.ts skipped: pgbouncer is not installed (apt-get install pgbouncer)");
@@ -25,15 +26,7 @@ if (!pgbouncer) console.warn("test/pgbouncer.test.ts skipped: pgbouncer is not i
 const root = projectRoot();
 
 function ds(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: root, env: { ...process.env, DS_DEBUG: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDs([...args], env);
 }
 
 /** Starts PgBouncer (as postgres when root: it refuses to run as root) in transaction mode in front of `target`. */

@@ -25,6 +25,7 @@ import { freePort } from "./support/free-port.ts";
 import { findPgBin, startPrimary, type PgServer, type ReplicaPair } from "./support/pg-cluster.ts";
 import { expectSqlState } from "./support/test-database.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const bin = findPgBin();
 const reason = process.env.DATABASE_URL
@@ -41,15 +42,7 @@ interface Run {
 }
 
 function ds(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: root, env: { ...process.env, DS_DEBUG: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDs([...args], env);
 }
 
 /** A long-running verb; resolves once its stdout has printed `ready`. */

@@ -1,20 +1,11 @@
 /** `ds api-key LABEL` as a child process: the key it prints is the one its API_KEYS entry accepts. */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../db/project-root.ts";
 import { parseApiKeys } from "../server/api-keys.ts";
+import { runDs } from "./support/run-ds.ts";
 
 function ds(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDs([...args]);
 }
 
 describe("ds api-key", () => {

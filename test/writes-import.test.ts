@@ -3,14 +3,13 @@
  * temporary staging table, then ds.import_staged in the same transaction), and
  * ds.import_staged called from SQL.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../db/project-root.ts";
 import { expectSqlState } from "./support/test-database.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const db = useWorkerDatabase("writes-import");
 const dir = mkdtempSync(join(tmpdir(), "ds-import-"));
@@ -22,19 +21,11 @@ interface Run {
   stderr: string;
 }
 
-function dsImport(name: string, csv: string, ...extra: string[]): Promise<Run> {
+async function dsImport(name: string, csv: string, ...extra: string[]): Promise<Run> {
   const file = join(dir, `${name}-${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(file, csv);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", "import", name, "0.1.0", file, "--database-url", db.url, ...extra],
-      { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr: stderr.replaceAll(file, "FILE") }));
-  });
+  const run = await runDs(["import", name, "0.1.0", file, "--database-url", db.url, ...extra]);
+  return { ...run, stderr: run.stderr.replaceAll(file, "FILE") };
 }
 
 const ticks = (where = "") => db.q(`select ts::text, ticker, seq, price, size from ds_data.w_ticks_v0_1_0 ${where} order by ts, ticker, seq`);

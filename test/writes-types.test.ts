@@ -4,32 +4,23 @@
  * and into one whose fields are not (w-types). A nullable str, int, bool, date, timestamp or
  * json field used to fail with 42601 (the write statement had "case else ... end").
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../db/project-root.ts";
 import { expectSqlState } from "./support/test-database.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
+import { runDs } from "./support/run-ds.ts";
 
 const db = useWorkerDatabase("writes-types", { worker: false });
 const dir = mkdtempSync(join(tmpdir(), "ds-types-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function dsImport(name: string, csv: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function dsImport(name: string, csv: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = join(dir, `${name}-${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(file, csv);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", "import", name, "0.1.0", file, "--database-url", db.url],
-      { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr: stderr.replaceAll(file, "FILE") }));
-  });
+  const run = await runDs(["import", name, "0.1.0", file, "--database-url", db.url]);
+  return { ...run, stderr: run.stderr.replaceAll(file, "FILE") };
 }
 
 const FIELDS = ["s", "i", "f", "n", "b", "d", "t", "j"];
