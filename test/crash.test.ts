@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../db/project-root.ts";
 import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
+import { until } from "./support/until.ts";
 
 const db = useWorkerDatabase("crash", { worker: false });
 const children: ChildProcess[] = [];
@@ -19,15 +20,6 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("a worker killed with SIGKILL in the middle of a chunk", () => {
   it("leaves nothing partial, and a restarted worker finishes the build", async () => {

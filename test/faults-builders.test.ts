@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { calls, resetCalls } from "./fixtures/builders/calls.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
+import { until } from "./support/until.ts";
 
 const db = useWorkerDatabase("faults_builders");
 
@@ -17,15 +18,6 @@ async function buildAndWait(dataset: string, start: string, end: string) {
   return { id, state, ...build };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** How late a 50 ms timer of this process fires: the event loop's responsiveness. */
 async function timerLagMs(): Promise<number> {

@@ -13,6 +13,9 @@ import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
 import { startThrowawayServer, throwawayBinaries, type ThrowawayServer } from "./support/throwaway-server.ts";
 import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
+import { until as untilOk } from "./support/until.ts";
+
+const until = <T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000) => untilOk(what, f, timeoutMs, { ignoreErrors: true });
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -32,15 +35,6 @@ function startWorkerProcess(url: string, concurrency = 2): WorkerProcess {
   return { child, output: () => out };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function stopChild(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
