@@ -60,32 +60,29 @@ language plpgsql stable as $$
 declare
   v_step interval := (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id);
   v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
+  v_bucket boolean := edge.window_kind = 'bucket';
   v_span interval := case when edge.lookback_interval is not null then ds_private.lookback_span(edge.lookback) else interval '0' end;
 begin
-  if edge.window_kind = 'bucket' then
-    -- T reads [T, T + S) widened back: T from the bucket holding the first changed point to
-    -- the lookback past the last
-    return coalesce((select range_agg(tstzrange(ds_private.align_down(lower(r), v_step),
-      case
-        when edge.lookback_points is not null then coalesce(ds_private.align_up(
-          ds_private.nth_point_after(v_dep.calendar, v_dep.step, upper(r) - v_dep.step, edge.lookback_points), v_step), 'infinity')
-        else ds_private.align_up(upper(r) + v_span, v_step)
-      end)) from unnest(slots) r), '{}');
-  end if;
-  -- point: a changed point p is read by T from p on: T in [p, p + span] (wall clock, span 0
-  -- without lookback), or T in [p, the N-th dependency point after p) (counted); the changed
-  -- points run from the one whose slot holds the start of r to the last one before its end
+  -- a changed point p (from the one whose slot holds the start of a changed range to the
+  -- last one before its end) is read by the dependent's points T:
+  --   point:  T in [p, p + span] (wall clock; span 0 without lookback),
+  --           T in [p, q) with q the N-th dependency point after p (counted N)
+  --   bucket: T in (p - S, p + span], or T in (p - S, q - S] (counted N)
   return coalesce((
     select range_agg(tstzrange(y.lo, y.hi))
-    from (select ds_private.align_up(x.first_p, v_step) as lo,
+    from (select case when v_bucket then ds_private.align_down(x.first_p, v_step) else ds_private.align_up(x.first_p, v_step) end as lo,
                  case
-                   when edge.lookback_points is not null then coalesce(ds_private.align_up(
-                     ds_private.nth_point_after(v_dep.calendar, v_dep.step, x.last_p, edge.lookback_points), v_step), 'infinity')
-                   else ds_private.align_down(x.last_p + v_span, v_step) + v_step
+                   when edge.lookback_points is null then ds_private.align_down(x.last_p + v_span, v_step) + v_step
+                   when x.q is null then 'infinity'
+                   when v_bucket then ds_private.align_down(x.q, v_step)
+                   else ds_private.align_up(x.q, v_step)
                  end as hi
-          from (select ds_private.align_down(lower(r), v_dep.step) as first_p,
-                       ds_private.align_up(upper(r), v_dep.step) - v_dep.step as last_p
-                from unnest(slots) r) x) y
+          from (select f.first_p, f.last_p,
+                       case when edge.lookback_points is not null
+                            then ds_private.nth_point_after(v_dep.calendar, v_dep.step, f.last_p, edge.lookback_points) end as q
+                from (select ds_private.align_down(lower(r), v_dep.step) as first_p,
+                             ds_private.align_up(upper(r), v_dep.step) - v_dep.step as last_p
+                      from unnest(slots) r) f) x) y
     where y.lo < y.hi), '{}');
 end;
 $$;
