@@ -44,6 +44,25 @@ describe("daily on hourly (T = 2024-01-02 00:00)", () => {
     ]);
   });
 
+  it('a dry run plans the same dependency points: lookback "24h" at 2024-01-20 plans the hours 2024-01-19 01:00 .. 2024-01-20 00:00', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query("begin");
+      const { rows: [plan] } = await client.query("select ds.plan_dry_run('v-day-24h', '0.1.0', '2024-01-20', '2024-01-20') as id");
+      const { rows } = await client.query(
+        `select v.name, lower(t.points) as lo, upper(t.points) as hi, (select count(*) from unnest(t.points))::int as ranges
+         from ds_private.build_tasks bt join ds_private.tasks t on t.id = bt.task_id join ds_private.dataset_versions v on v.id = t.dataset_version_id
+         where bt.build_id = $1 order by v.name`, [plan.id]);
+      expect(rows).toEqual([
+        { name: "v-day-24h", lo: new Date("2024-01-20T00:00Z"), hi: new Date("2024-01-21T00:00Z"), ranges: 1 },
+        { name: "v-hourly", lo: new Date("2024-01-19T01:00Z"), hi: new Date("2024-01-20T01:00Z"), ranges: 1 },
+      ]);
+    } finally {
+      await client.query("rollback");
+      client.release();
+    }
+  });
+
   it('lookback "24h" gives the builder exactly the last 24 hours up to and including T', async () => {
     await db.q("select * from ds.delete('v-day-24h', '0.1.0', '2024-01-02', '2024-01-02')");
     await build("v-day-24h", "2024-01-02", "2024-01-02");
