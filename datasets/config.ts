@@ -24,11 +24,16 @@ export interface FieldDefinition {
   nullable: boolean;
 }
 
-/** A dependency; lookback "5d" is a wall-clock window, 5 the 5 most recent points. */
+/**
+ * A dependency; lookback "5d" is a wall-clock window, 5 the 5 most recent points. window
+ * "point" (null: the default) reads up to and including each point T, "bucket" the bucket
+ * [T, T + step) T labels; SQL checks the value (DS010, sql/registry/lookback.sql).
+ */
 export interface DependencyDefinition {
   name: string;
   version: string;
   lookback: string | number | null;
+  window: string | null;
 }
 
 /** The normalized definition sent to `ds.register_datasets`. */
@@ -79,7 +84,7 @@ export interface RefreshDefinition {
 const fieldSpec = z.union([z.string(), z.strictObject({ type: z.string(), nullable: z.boolean().optional() })]);
 const dependencySpec = z.union([
   z.string(),
-  z.strictObject({ version: z.string(), lookback: z.union([z.string(), z.number()]).optional() }),
+  z.strictObject({ version: z.string(), lookback: z.union([z.string(), z.number()]).optional(), window: z.string().optional() }),
 ]);
 const configSpec = z.strictObject({
   name: z.string().min(1),
@@ -136,8 +141,8 @@ function schemaField(name: string, spec: z.infer<typeof fieldSpec>): FieldDefini
 }
 
 function dependency(name: string, spec: z.infer<typeof dependencySpec>): DependencyDefinition {
-  if (typeof spec === "string") return { name, version: spec, lookback: null };
-  return { name, version: spec.version, lookback: spec.lookback ?? null };
+  if (typeof spec === "string") return { name, version: spec, lookback: null, window: null };
+  return { name, version: spec.version, lookback: spec.lookback ?? null, window: spec.window ?? null };
 }
 
 /** Parse the text of one config.toml (file is only used in error messages). */

@@ -62,7 +62,7 @@ describe("GraphQL over HTTP", () => {
     expect(r.errors).toBeUndefined();
     expect(r.data!.dataset).toEqual({
       name: "t-child", granularity: "1d", calendar: "everyday", isNewest: true, tableName: "ds_data.t_child_v0_1_0",
-      dependencies: [{ name: "t-root", version: "0.1.0", lookback: "3d" }],
+      dependencies: [{ name: "t-root", version: "0.1.0", lookback: "3d", window: "point" }],
     });
     expect(r.data!.sparse.builtRanges).toBe(1);
     expect(r.data!.sparse.firstBuilt).toMatch(/^2024-01-01T00:00:00/);

@@ -212,7 +212,7 @@ describe("what registration creates", () => {
     expect(root).toMatchObject({ version: "0.1.0", table_name: "ds_data.typed_root_v0_1_0", view_name: "ds_data.typed_root", key: ["ticker", "day"],
       tags: { source: "test", rank: 1 }, chunk: 100, max_attempts: 3, env_vars: false, is_newest: true, builder: "builder.ts" });
     const [child] = await q("select dependencies from ds.datasets where name = 'typed-child'");
-    expect(child!.dependencies).toEqual([{ name: "typed-root", version: "0.1.0", lookback: 5 }]);
+    expect(child!.dependencies).toEqual([{ name: "typed-root", version: "0.1.0", lookback: 5, window: "point" }]);
   });
 
   it("defaults chunk to the points of a week for sub-daily granularities, capped at 10000", async () => {

@@ -1,9 +1,11 @@
 /**
  * A chunk's dependency data: one query per dependency for the whole chunk and its
- * lookback, grouped into entries { ts, rows } on the dependency's calendar points, then
- * sliced per point with the window rule of sql/build/dependency_window.sql:
- * [T, T + step) without lookback, [T - span, T + step) for a wall-clock lookback, the N
- * most recent entries before T + step for a counted one. A dataset written from outside
+ * lookback, grouped into entries { ts, rows } on the dependency's calendar points (the
+ * slots ds.start_task computed with sql/build/dependency_window.sql, the one rule), then
+ * sliced per point T with that rule (test/dependency-windows.test.ts compares both):
+ * window "point" (default): the entry at T without lookback, those in [T - span, T] for a
+ * wall-clock lookback, the N last entries at or before T for a counted one; window
+ * "bucket": [T, T + step), [T - span, T + step), the N last before T + step. A dataset written from outside
  * (external) has rows anywhere inside its slots: a row belongs to the entry whose slot
  * [p, p + step) holds it and keeps its own ts.
  */
@@ -21,6 +23,8 @@ export interface DependencySpec {
   table: string;
   lookback_ms: number | null;
   lookback_points: number | null;
+  /** "point" (default): up to and including T; "bucket": the bucket [T, T + step) T labels. */
+  window?: "point" | "bucket";
   step_ms: number;
   /** Written from outside (ds.write): rows need not sit on points; each row keeps its ts. */
   external?: boolean;
@@ -85,9 +89,18 @@ function lowerBound(times: number[], t: number): number {
   return lo;
 }
 
-/** The entries point `t` (ms) of a dataset with step `stepMs` reads from a dependency. */
+/**
+ * The entries point `t` (ms) of a dataset with step `stepMs` reads from a dependency: the
+ * rule of sql/build/dependency_window.sql applied to the entries that function gave.
+ *
+ * @example
+ * // daily T = 2024-01-02 on hourly entries, lookback "24h" (span 23h), window "point":
+ * // the 24 entries 2024-01-01 01:00 .. 2024-01-02 00:00
+ * windowFor(hourly, Date.parse("2024-01-02T00:00Z"), 86_400_000);
+ */
 export function windowFor(dep: LoadedDependency, t: number, stepMs: number): Entry[] {
-  const end = lowerBound(dep.times, t + stepMs);
+  // first index past the window: past T + step (bucket) or past T itself (point)
+  const end = lowerBound(dep.times, dep.spec.window === "bucket" ? t + stepMs : t + 1);
   if (dep.spec.lookback_points != null) {
     return dep.entries.slice(Math.max(0, end - dep.spec.lookback_points), end);
   }

@@ -1,34 +1,89 @@
--- The time a dependent's points read from one dependency. For a point T of a dataset with
--- step S, the window is [T, T + S) without lookback; [T - (N-1)u, T + S) for a wall-clock
--- lookback "Nu" (like the seed: "5d" is [T-4d, T]); the N most recent dependency points
--- before T + S for a counted lookback N. Clamped to the dependency's start date.
--- worker/dependency-entries.ts slices per point with the same rule.
+-- The one rule of what a point reads from a dependency, and its inverse. Planning
+-- (plan_build.sql), task edges (link_tasks.sql), the worker's entries (ds.start_task), SQL
+-- builders' $3 (ds.run_sql_task) and invalidation after writes and deletes (invalidate.sql)
+-- all call these two functions; worker/dependency-entries.ts only slices, per point, the
+-- entries ds.start_task gave it, with the same rule (test/dependency-windows.test.ts
+-- compares both on many cases).
+--
+-- For a point T of a dataset with step S, on a dependency with step s (window_kind):
+--   'point' (the default) — the original builder server's rule (Wat-Street/datastream,
+--     builders/server/core/service/worker.py, _fetch_dep_data: "For deps with lookback,
+--     fetches a range [ts - lookback_subtract, ts]. For deps without lookback, fetches just
+--     the single timestamp."; runtime/config.py, parse_lookback: '"5d" -> timedelta(days=4),
+--     so the window [T - 4d, T] contains exactly 5 days'):
+--       no lookback          the dependency's point T itself (nothing when it has none at T)
+--       lookback "Nu"        its points in [T - (N - 1)u, T] (u: the lookback's own unit)
+--       lookback N           its N calendar points ending at the last one <= T
+--   'bucket' — the bucket T labels, [T, T + S), widened back by the lookback:
+--       no lookback          its points in [T, T + S)   ("the hours of this day")
+--       lookback "Nu"        its points in [T - (N - 1)u, T + S)
+--       lookback N           its N calendar points before T + S
+--     For a dataset coarser than the dependency this reads data after T (look-ahead).
+-- Both are clamped to the dependency's start date, so near it a point reads fewer points.
 
 create or replace function ds_private.lookback_span(lookback text) returns interval
 language sql immutable strict as $$
   select ds_private.parse_granularity(lookback) - ds_private.parse_granularity('1' || right(lookback, 1))
 $$;
-comment on function ds_private.lookback_span(text) is 'How far before T a wall-clock lookback reaches: 5d reaches back 4 days.';
+comment on function ds_private.lookback_span(text) is 'How far before T a wall-clock lookback reaches: 5d reaches back 4 days, 24h 23 hours (the original''s parse_lookback).';
 
 create or replace function ds_private.dependency_window(points tstzmultirange, edge ds_private.dependencies) returns tstzmultirange
 language plpgsql stable as $$
 declare
   v_step interval := (select step from ds_private.dataset_versions where id = edge.dataset_version_id);
   v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where id = edge.depends_on_id);
+  v_bucket boolean := edge.window_kind = 'bucket';
   v_window tstzmultirange;
 begin
-  if edge.lookback_points is not null then
-    select coalesce(range_agg(tstzrange(
-             coalesce(ds_private.nth_point_before(v_dep.calendar, v_dep.step, lower(r) + v_step, edge.lookback_points), v_dep.start_at),
-             upper(r))), '{}')
-      into v_window from unnest(points) r;
-  elsif edge.lookback is not null then
-    select coalesce(range_agg(tstzrange(lower(r) - ds_private.lookback_span(edge.lookback), upper(r))), '{}')
-      into v_window from unnest(points) r;
-  else
-    v_window := points;
-  end if;
-  return v_window * tstzmultirange(tstzrange(v_dep.start_at, null));
+  -- per run of points [a, b) (T = a, a + S, ..., b - S): the time whose dependency points
+  -- some T of the run reads; 'point' windows end at the last T (closed), 'bucket' at b
+  select coalesce(range_agg(tstzrange(
+           case
+             when edge.lookback_points is not null then coalesce(ds_private.nth_point_before(v_dep.calendar, v_dep.step,
+               -- the N-th point < T + S (bucket), or <= T (point: < T + 1 microsecond, the resolution)
+               case when v_bucket then lower(r) + v_step else lower(r) + interval '1 microsecond' end,
+               edge.lookback_points), v_dep.start_at)
+             when edge.lookback is not null then lower(r) - ds_private.lookback_span(edge.lookback)
+             else lower(r)
+           end,
+           case when v_bucket then upper(r) else upper(r) - v_step end,
+           case when v_bucket then '[)' else '[]' end)), '{}')
+    into v_window from unnest(points) r;
+  -- the dependency's calendar points in that time, as its slots [p, p + s), from its start date
+  return ds_private.version_slots(v_dep.id, v_window);
 end;
 $$;
-comment on function ds_private.dependency_window(tstzmultirange, ds_private.dependencies) is 'The time of the dependency that the given points of the dependent read, lookback included.';
+comment on function ds_private.dependency_window(tstzmultirange, ds_private.dependencies) is 'The dependency''s calendar slots [p, p + step) that the given points of the dependent read through the edge (its window and lookback), clamped to the dependency''s start date.';
+
+create or replace function ds_private.affected_points(edge ds_private.dependencies, slots tstzmultirange) returns tstzmultirange
+language plpgsql stable as $$
+declare
+  v_step interval := (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id);
+  v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
+  v_bucket boolean := edge.window_kind = 'bucket';
+  v_span interval := case when edge.lookback_interval is not null then ds_private.lookback_span(edge.lookback) else interval '0' end;
+begin
+  -- a changed point p (from the one whose slot holds the start of a changed range to the
+  -- last one before its end) is read by the dependent's points T:
+  --   point:  T in [p, p + span] (wall clock; span 0 without lookback),
+  --           T in [p, q) with q the N-th dependency point after p (counted N)
+  --   bucket: T in (p - S, p + span], or T in (p - S, q - S] (counted N)
+  return coalesce((
+    select range_agg(tstzrange(y.lo, y.hi))
+    from (select case when v_bucket then ds_private.align_down(x.first_p, v_step) else ds_private.align_up(x.first_p, v_step) end as lo,
+                 case
+                   when edge.lookback_points is null then ds_private.align_down(x.last_p + v_span, v_step) + v_step
+                   when x.q is null then 'infinity'
+                   when v_bucket then ds_private.align_down(x.q, v_step)
+                   else ds_private.align_up(x.q, v_step)
+                 end as hi
+          from (select f.first_p, f.last_p,
+                       case when edge.lookback_points is not null
+                            then ds_private.nth_point_after(v_dep.calendar, v_dep.step, f.last_p, edge.lookback_points) end as q
+                from (select ds_private.align_down(lower(r), v_dep.step) as first_p,
+                             ds_private.align_up(upper(r), v_dep.step) - v_dep.step as last_p
+                      from unnest(slots) r) f) x) y
+    where y.lo < y.hi), '{}');
+end;
+$$;
+comment on function ds_private.affected_points(ds_private.dependencies, tstzmultirange) is 'The inverse of ds_private.dependency_window: the points (slot ranges of the dependent) whose windows read any of the given slots of the dependency, lookback included.';

@@ -20,21 +20,23 @@ begin
         'Add builders/<dependency>/<version>/config.toml, or depend on a registered version.');
     end if;
     v_wanted := v_wanted || jsonb_build_array(jsonb_build_object('id', v_target,
-      'lookback_interval', (v_dep ->> 'lookback_interval')::interval, 'lookback_points', (v_dep ->> 'lookback_points')::integer));
+      'lookback_interval', (v_dep ->> 'lookback_interval')::interval, 'lookback_points', (v_dep ->> 'lookback_points')::integer,
+      'window', coalesce(v_dep ->> 'window', 'point')));
     if is_new then
-      insert into ds_private.dependencies (dataset_version_id, depends_on_id, lookback, lookback_interval, lookback_points)
-      values (version_id, v_target, v_dep ->> 'lookback', (v_dep ->> 'lookback_interval')::interval, (v_dep ->> 'lookback_points')::integer);
+      insert into ds_private.dependencies (dataset_version_id, depends_on_id, lookback, lookback_interval, lookback_points, window_kind)
+      values (version_id, v_target, v_dep ->> 'lookback', (v_dep ->> 'lookback_interval')::interval, (v_dep ->> 'lookback_points')::integer,
+              coalesce(v_dep ->> 'window', 'point'));
     end if;
   end loop;
   if is_new then
     return;
   end if;
   select coalesce(jsonb_agg(jsonb_build_object('id', d.depends_on_id, 'lookback_interval', d.lookback_interval,
-                                               'lookback_points', d.lookback_points)), '[]')
+                                               'lookback_points', d.lookback_points, 'window', d.window_kind)), '[]')
     into v_stored from ds_private.dependencies d where d.dataset_version_id = link_dependencies.version_id;
   if not (v_stored @> v_wanted and v_wanted @> v_stored) then
     perform ds_private.raise_definition_error('DS011', 'the dependencies of a registered version changed',
-      def ->> 'name', def ->> 'version', 'dependencies', 'a registered version''s dependencies and their lookbacks are fixed',
+      def ->> 'name', def ->> 'version', 'dependencies', 'a registered version''s dependencies, their lookbacks and windows are fixed',
       format('Make a new version: copy builders/%s/%s to a new version folder and change it there.', def ->> 'name', def ->> 'version'));
   end if;
 end;

@@ -74,7 +74,7 @@ begin
 end;
 $$;
 comment on function ds.register_datasets(jsonb) is
-'Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, builder_sql, transform, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
+'Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, builder_sql, transform, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback, window}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
 'builder_sql is the text of a builder.sql; transform ({"kind": ..., params...}) generates it instead. '
 'New versions get a typed table in ds_data and their dataset''s view moves to the newest version. Raises DS002-DS011, DS014, DS019 or DS023 naming the dataset, version and field.';
 

@@ -103,12 +103,14 @@ begin
     end if;
     v_lookback := ds_private.parse_lookback(v_dep -> 'lookback', v_name, v_version, 'dependencies.' || (v_dep ->> 'name') || '.lookback');
     v_out := v_out || jsonb_build_array(jsonb_build_object('name', v_dep -> 'name', 'version', v_dep -> 'version',
-      'lookback', v_lookback.lookback_text, 'lookback_interval', v_lookback.lookback_interval, 'lookback_points', v_lookback.lookback_points));
+      'lookback', v_lookback.lookback_text, 'lookback_interval', v_lookback.lookback_interval, 'lookback_points', v_lookback.lookback_points,
+      'window', ds_private.parse_dependency_window(v_dep -> 'window', coalesce(definition -> 'transform', 'null') <> 'null',
+                                                   v_name, v_version, 'dependencies.' || (v_dep ->> 'name') || '.window')));
   end loop;
   return v_out;
 end;
 $$;
-comment on function ds_private.resolve_dependencies(jsonb) is 'Validates the dependencies of a definition and parses their lookbacks; returns [{name, version, lookback, lookback_interval, lookback_points}].';
+comment on function ds_private.resolve_dependencies(jsonb) is 'Validates the dependencies of a definition and parses their lookbacks and windows; returns [{name, version, lookback, lookback_interval, lookback_points, window}].';
 
 create or replace function ds_private.validate_definition(definition jsonb) returns jsonb
 language plpgsql volatile as $$

@@ -5,7 +5,8 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        format('ds_data.%I', v.table_name) as table_name,
        format('ds_data.%I', d.view_name) as view_name,
        coalesce((select jsonb_agg(jsonb_build_object('name', t.name, 'version', t.version,
-                                                     'lookback', coalesce(to_jsonb(e.lookback_points), to_jsonb(e.lookback)))
+                                                     'lookback', coalesce(to_jsonb(e.lookback_points), to_jsonb(e.lookback)),
+                                                     'window', e.window_kind)
                                   order by t.name)
                  from ds_private.dependencies e join ds_private.dataset_versions t on t.id = e.depends_on_id
                  where e.dataset_version_id = v.id), '[]') as dependencies,
@@ -32,7 +33,7 @@ comment on column ds.datasets.timeout is 'Deadline of the builder over one chunk
 comment on column ds.datasets.tags is 'Free-form tags from config.toml.';
 comment on column ds.datasets.table_name is 'The typed table of this version, schema-qualified.';
 comment on column ds.datasets.view_name is 'The view on the newest version of the dataset, schema-qualified.';
-comment on column ds.datasets.dependencies is 'Datasets this version reads: [{"name", "version", "lookback"}]; lookback is null, a window like "5d" or a number of points.';
+comment on column ds.datasets.dependencies is 'Datasets this version reads: [{"name", "version", "lookback", "window"}]; lookback is null, a window like "5d" or a number of points; window is "point" (up to and including each point) or "bucket" (the bucket each point labels).';
 comment on column ds.datasets.builder is 'Builder file in the version folder, for example builder.ts; transform:<kind> for a built-in transform; external for a dataset written from outside (ds.write, ds import).';
 comment on column ds.datasets.chunk is 'Calendar points per job.';
 comment on column ds.datasets.max_attempts is 'Tries before a builder failure is final.';

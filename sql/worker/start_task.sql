@@ -46,12 +46,14 @@ begin
         'lookback_ms', case when d.lookback is not null and d.lookback_points is null
                             then extract(epoch from ds_private.lookback_span(d.lookback)) * 1000 end,
         'lookback_points', d.lookback_points,
+        -- 'point' or 'bucket': how worker/dependency-entries.ts slices the entries per point
+        'window', d.window_kind,
         'step_ms', extract(epoch from dv.step) * 1000,
         -- written from outside: rows anywhere in a slot, each with its own ts
         'external', dv.builder = 'external',
         -- without key: rows read in row_number order, the implicit column left out
         'keyless', cardinality(dv.key) = 0,
-        'entries', ds_private.slot_ranges_ms(ds_private.version_slots(dv.id, ds_private.dependency_window(v_task.points, d)))
+        'entries', ds_private.slot_ranges_ms(ds_private.dependency_window(v_task.points, d))
       ) order by dv.name)
       from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
       where d.dataset_version_id = v_version.id), '[]') end);

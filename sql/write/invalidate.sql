@@ -9,23 +9,8 @@
 -- (invalidated: not added to coverage) or recorded stale, so a chunk that read the old rows
 -- cannot hide the change. Transitive: the dependents of the dependent follow.
 
-create or replace function ds_private.affected_points(edge ds_private.dependencies, slots tstzmultirange) returns tstzmultirange
-language plpgsql stable as $$
-declare
-  v_step interval := (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id);
-  v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
-begin
-  -- a point T reads [T, T + step) of its dependency, widened by the lookback (dependency_window)
-  return coalesce((select range_agg(tstzrange(ds_private.align_down(lower(r), v_step),
-    case
-      when edge.lookback_points is not null then coalesce(ds_private.align_up(
-        ds_private.nth_point_after(v_dep.calendar, v_dep.step, upper(r) - v_dep.step, edge.lookback_points), v_step), 'infinity')
-      when edge.lookback is not null then ds_private.align_up(upper(r) + ds_private.lookback_span(edge.lookback), v_step)
-      else ds_private.align_up(upper(r), v_step)
-    end)) from unnest(slots) r), '{}');
-end;
-$$;
-comment on function ds_private.affected_points(ds_private.dependencies, tstzmultirange) is 'The points (slot ranges of the dependent) whose dependency windows read any of the given slots of the dependency, lookback included.';
+-- ds_private.affected_points (the inverse of the window rule) lives next to that rule, in
+-- sql/build/dependency_window.sql.
 
 create or replace function ds_private.keyed_edge(edge ds_private.dependencies) returns text[]
 language sql stable as $$
