@@ -46,7 +46,7 @@ export class OutageLog {
   }
 }
 
-const STABLE_MS = 3000;
+const STABLE_MS = 5000;
 
 /** Exponential backoff with jitter: 250 ms, 500 ms, ... up to 10 s. */
 export function backoffMs(attempt: number): number {

@@ -50,11 +50,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await liveness.start();
   await pool.query("select ds.recover_workers()");
   const builders = new BuilderPool({ size: concurrency });
+  let recycling = false;
   const running = new RunningChunks();
   const logger = new Logger(() => (level, message) => {
     if ((level !== "error" && level !== "warning") || message.includes(TAKEN_BACK)) return;
     // graphile-worker's own lines about lost connections (LISTEN, polling) start an outage
-    if (LOST_CONNECTION.test(message)) outage.down(new Error(message.split("\n")[0]!.split(": ").pop()!.slice(0, 200)));
+    // (while the old runner is being replaced, its complaints about dead connections are no new outage)
+    if (LOST_CONNECTION.test(message) && !recycling) outage.down(new Error(message.split("\n")[0]!.split(": ").pop()!.slice(0, 200)));
     if (!outage.active) log(`worker ${level}: ${message}`);
   });
   // graphile-worker also console.trace()s the error of a pool worker that exits (a lost
@@ -63,8 +65,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   console.trace = (...args: unknown[]) => {
     const first = args[0] as { message?: string } | undefined;
     const message = String(first?.message ?? first);
-    if (LOST_CONNECTION.test(message)) outage.down(new Error(message));
-    else trace.apply(console, args);
+    if (LOST_CONNECTION.test(message)) {
+      if (!recycling) outage.down(new Error(message));
+    } else trace.apply(console, args);
   };
   const taskList = {
     ds_run_task: makeRunTask({ pool, workerId: id, buildersDir, builders, running }),
@@ -133,6 +136,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   /** Aborts the running chunks and stops the old runner (killed if it does not stop in time). */
   async function recycle(old: Runner): Promise<void> {
+    recycling = true;
+    try {
+      await stopRunner(old);
+    } finally {
+      recycling = false;
+    }
+  }
+
+  async function stopRunner(old: Runner): Promise<void> {
     running.abortAll("the job runner is restarting");
     for (let waited = 0; running.size > 0 && waited < 10_000; waited += 50) await sleep(50);
     const stoppedInTime = await Promise.race([old.stop().then(() => true, () => true), sleep(5000).then(() => false)]);
