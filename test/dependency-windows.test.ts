@@ -129,8 +129,9 @@ describe("daily on hourly (T = 2024-01-02 00:00)", () => {
   it("a SQL builder gets $3 = the first hour any point of its chunk reads (2024-01-01 01:00 for T = 2024-01-02)", async () => {
     await build("v-day-sql", "2024-01-02", "2024-01-02");
     const row = await db.one<Record<string, unknown>>("select * from ds_data.v_day_sql_v0_1_0 where ts = $1", [T]);
+    // (a keyless dataset: its one row per point is row_number 1)
     expect(row).toEqual({ ts: new Date(T), lookback_start: new Date("2024-01-01T01:00:00Z"), n: 24,
-      first_hour: new Date("2024-01-01T01:00:00Z"), last_hour: new Date(T) });
+      first_hour: new Date("2024-01-01T01:00:00Z"), last_hour: new Date(T), row_number: 1 });
   });
 
   it("a delete of hour 2024-01-02 05:00 invalidates exactly the daily points whose windows read it", async () => {
