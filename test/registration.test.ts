@@ -84,6 +84,12 @@ describe("config files (DS019)", () => {
     await expectSqlState(sync(["cfg-a", "0.1.0", { start: '"yesterday"' }]), "DS019", /field "start-date"/);
   });
 
+  it("checks timeout: a duration with s, m, h or d, else DS019 naming the field", async () => {
+    await expectSqlState(sync(["cfg-a", "0.1.0", { extra: "timeout = 30" }]), "DS019", /field "timeout"/);
+    await expectSqlState(sync(["cfg-a", "0.1.0", { extra: 'timeout = "0s"' }]), "DS019", /invalid timeout/);
+    await expectSqlState(sync(["cfg-a", "0.1.0", { extra: 'timeout = "soon"' }]), "DS019", /invalid timeout/);
+  });
+
   it("rejects a missing builder file", async () => {
     const dir = tree({ "cfg-a/0.1.0": config("cfg-a", "0.1.0", { extra: 'builder = "build.ts"' }) });
     await expectSqlState(syncDatasets(db.pool, dir), "DS019", /builder file "build.ts" not found/);
@@ -211,6 +217,9 @@ describe("what registration creates", () => {
     const [root] = await q("select * from ds.datasets where name = 'typed-root'");
     expect(root).toMatchObject({ version: "0.1.0", table_name: "ds_data.typed_root_v0_1_0", view_name: "ds_data.typed_root", key: ["ticker", "day"],
       tags: { source: "test", rank: 1 }, chunk: 100, max_attempts: 3, env_vars: false, is_newest: true, builder: "builder.ts" });
+    // no timeout in its config: the default deadline of 5 minutes
+    const [deadline] = await q("select extract(epoch from timeout)::int as s from ds.datasets where name = 'typed-root'");
+    expect(deadline).toEqual({ s: 300 });
     const [child] = await q("select dependencies from ds.datasets where name = 'typed-child'");
     expect(child!.dependencies).toEqual([{ name: "typed-root", version: "0.1.0", lookback: 5, window: "point" }]);
   });
