@@ -5,10 +5,8 @@
  * or the embedded PostgreSQL's binaries when the run uses the embedded server. Migrated,
  * with the calendars and the fixture datasets registered.
  */
-import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { syncDatasets } from "../../datasets/sync.ts";
@@ -16,6 +14,7 @@ import { syncCalendars } from "../../datasets/sync-calendars.ts";
 import { migrate } from "../../db/migrate.ts";
 import { createPool } from "../../db/pool.ts";
 import { freePort } from "./free-port.ts";
+import { pgRun, postgresDir } from "./pg-cluster.ts";
 
 export interface ThrowawayServer {
   /** The migrated database `ds` on it. */
@@ -39,24 +38,9 @@ export async function throwawayBinaries(): Promise<{ binDir: string } | { skip: 
   return existsSync(join(binDir, "initdb")) ? { binDir } : { skip: `no PostgreSQL ${major} binaries in ${binDir} to run a server of our own` };
 }
 
-function postgresIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  return {
-    uid: Number(execFileSync("id", ["-u", "postgres"]).toString()),
-    gid: Number(execFileSync("id", ["-g", "postgres"]).toString()),
-  };
-}
-
 export async function startThrowawayServer(binDir: string, buildersDir: string): Promise<ThrowawayServer> {
-  const dir = mkdtempSync(join(tmpdir(), "ds-throwaway-"));
-  const ids = postgresIds();
-  if (ids) {
-    chownSync(dir, ids.uid, ids.gid);
-    chmodSync(dir, 0o755);
-    for (let d = dirname(dir); d !== "/"; d = dirname(d)) execFileSync("chmod", ["o+x", d]);
-  }
-  const run = (bin: string, args: string[]) =>
-    execFileSync(join(binDir, bin), args, { stdio: "ignore", ...(ids ?? {}), env: { ...process.env, LC_ALL: "C" } });
+  const dir = postgresDir("ds-throwaway-");
+  const run = (tool: string, args: string[]) => pgRun(binDir, tool, args);
   const data = join(dir, "data");
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8"]);
   const port = await freePort();
