@@ -72,6 +72,16 @@ describe("contained builders", () => {
     await workerServes();
   });
 
+  it("cancels a SQL builder's statement at its timeout (DS031)", async () => {
+    const started = Date.now();
+    const r = await buildAndWait("t-sql-slow", "2024-01-01", "2024-01-01");
+    expect(r.state).toBe("failed");
+    expect(r.error_code).toBe("DS031");
+    expect(r.error).toMatch(/t-sql-slow 0\.1\.0: the SQL builder did not finish the chunk within its timeout of 1s/);
+    expect(Date.now() - started).toBeLessThan(25_000); // not the 30 s it sleeps
+    await workerServes();
+  });
+
   it("stops running chunks on ds.cancel, frees their slots and never runs them again", async () => {
     resetCalls();
     // two chunks that would wait 10 minutes occupy both slots of the worker (concurrency 2)
