@@ -46,6 +46,11 @@ begin
     raise exception 'unknown build %', build_id using errcode = 'DS015',
       detail = 'No build has that id.', hint = 'select id, dataset, state from ds.builds lists the builds.';
   end if;
+  -- the datasets' locks first, in id order like planners and writers: a chunk completing
+  -- meanwhile holds its dataset's lock and then its row and its dependents' rows, so taking
+  -- rows before locks would deadlock with it
+  perform ds_private.lock_dataset(bd.dataset_version_id)
+  from ds_private.build_datasets bd where bd.build_id = cancel.build_id order by bd.dataset_version_id;
   -- cancel its tasks that have not finished, unless another live build waits for them; a
   -- running chunk is stopped by its worker (heartbeat) and can no longer commit
   with cancelled as (
