@@ -77,7 +77,7 @@ export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngr
       const text = readFileSync(join(migrationsDir, file), "utf8");
       if (done.has(file)) {
         if (done.get(file) !== hash(text)) {
-          throw new DsError("DS020", `migration ${file} changed after it was applied to this database`, {
+          throw new DsError("DS049", `migration ${file} changed after it was applied to this database`, {
             detail: "Migrations are forward-only: an applied file is never edited.",
             hint: "Restore the file and put the change in a new numbered migration (or recreate a development database).",
           });

@@ -49,7 +49,7 @@ const duration = /^(0|[1-9][0-9]*(us|ms|s|min|h|d)?)$/;
 function positiveInteger(value: unknown, source: string): number {
   const n = typeof value === "number" ? value : /^[0-9]+$/.test(String(value).trim()) ? Number(String(value).trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new DsError("DS019", `${source} must be a positive integer, not "${String(value)}"`, {
+    throw new DsError("DS048", `${source} must be a positive integer, not "${String(value)}"`, {
       hint: "Give a whole number of at least 1 (no unit), or leave it unset for the default.",
     });
   }
@@ -67,7 +67,7 @@ export function resolveLimits(options: Partial<RequestLimits> = {}, env: NodeJS.
   }
   const timeout = options.anonymousStatementTimeout ?? (env.DS_ANONYMOUS_STATEMENT_TIMEOUT?.trim() || "10s");
   if (!duration.test(timeout.trim())) {
-    throw new DsError("DS019", `the anonymous statement timeout must be a duration like 10s or 500ms, not "${timeout}"`, {
+    throw new DsError("DS048", `the anonymous statement timeout must be a duration like 10s or 500ms, not "${timeout}"`, {
       hint: "Units: us, ms, s, min, h, d (none means milliseconds); 0 turns the timeout off.",
     });
   }

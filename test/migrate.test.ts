@@ -159,7 +159,7 @@ describe("the migrator", () => {
   });
 
   it("keeps every applied migration frozen: migrations/checksums.txt lists each file's SHA-256", () => {
-    // editing a merged migration breaks databases that applied it (DS020 there); this fails first, in CI
+    // editing a merged migration breaks databases that applied it (DS049 there); this fails first, in CI
     const listed = new Map(readFileSync(join(projectRoot(), "migrations", "checksums.txt"), "utf8").trim().split("\n")
       .map((line) => line.split(/\s+/) as [string, string]).map(([sum, file]) => [file, sum]));
     const actual = new Map(migrationFiles.map((f) => [f, createHash("sha256").update(readFileSync(join(projectRoot(), "migrations", f))).digest("hex")]));
