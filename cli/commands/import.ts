@@ -73,7 +73,7 @@ transaction: a bad file writes nothing.
       const { rows } = await client.query<Target>("select table_name, schema, builder from ds.datasets where name = $1 and version = $2", [name, version]);
       const target = rows[0];
       if (!target) {
-        throw new DsError("DS001", `unknown dataset '${name}' '${version}'`, { hint: "ds status lists the registered datasets; run ds sync after adding a config.toml." });
+        throw new DsError("DS001", `dataset ${name}/${version} not found`, { hint: "ds status lists the registered datasets; run ds sync after adding a config.toml." });
       }
       if (target.builder !== "external") {
         throw new DsError("DS028", `${name} ${version} is built, not written`, {
