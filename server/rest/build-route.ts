@@ -24,7 +24,7 @@ import { naiveIso } from "./timestamp-sql.ts";
 
 const buildSql = `
   select b.id::float8 as id, b.dataset, b.version, ${naiveIso("b.start_at")} as "start", ${naiveIso("b.end_at")} as "end", b.state,
-         b.progress::float8 as progress, b.tasks, b.points::float8 as points,
+         b.progress, b.tasks, b.points::float8 as points,
          b.points_built::float8 as points_built, b.rows_written::float8 as rows_written, b.error,
          ${naiveIso("b.created_at")} as created_at, ${naiveIso("b.started_at")} as started_at, ${naiveIso("b.finished_at")} as finished_at
   from ds.builds b where b.id = $1`;
