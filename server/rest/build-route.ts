@@ -19,7 +19,7 @@ import { cancelOnClose } from "./cancel-on-close.ts";
 import { groupedRowsSql, type Target } from "./data-route.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText } from "./reply.ts";
-import { boolParam, checkVersion, parseTimestamp, requiredParams } from "./request-params.ts";
+import { boolParam, parseTimestamp, requiredParams } from "./request-params.ts";
 import { naiveIso } from "./timestamp-sql.ts";
 
 const buildSql = `
@@ -40,7 +40,6 @@ export async function postBuild(ctx: ServerContext, res: ServerResponse, { name,
   const [startText, endText] = requiredParams(query, ["start", "end"]);
   const dryRun = boolParam(query, "dry-run", false);
   const wait = boolParam(query, "wait", true);
-  checkVersion(version);
   const args = [name, version, parseTimestamp(startText!), parseTimestamp(endText!)];
   if (dryRun) return dryRunRows(ctx, res, args);
   const id = (await ctx.pool.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", args)).rows[0]!.id;
