@@ -7,7 +7,7 @@
 import { DsError } from "../../db/errors.ts";
 import { generateApiKey } from "../../server/api-keys.ts";
 import { openContext } from "../context.ts";
-import { formatTable, isoUtc } from "../format-rows.ts";
+import { formatTable, isoUtc } from "../../common/format-rows.ts";
 import { parseVerbArgs, type Verb } from "../verb.ts";
 
 const usage = "create LABEL | list [--json] | revoke LABEL | entry LABEL";

@@ -1,7 +1,7 @@
 /** `ds calendars`: the registered calendars, or the points of one over a range. */
 import { parseArgs } from "node:util";
 import { openContext, globalOptionSpec } from "../context.ts";
-import { formatTable, isoUtc } from "../format-rows.ts";
+import { formatTable, isoUtc } from "../../common/format-rows.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
 const usage = "[NAME START END [--granularity 1d]] [--json]";

@@ -1,7 +1,7 @@
 /** `ds data`: the rows of a dataset version as a table, CSV or JSON, one column per field. */
 import { DsError } from "../../db/errors.ts";
 import { openContext } from "../context.ts";
-import { formatRows, parseJsonExact, rowFormats, type Column, type RowFormat } from "../format-rows.ts";
+import { formatRows, parseJsonExact, rowFormats, type Column, type RowFormat } from "../../common/format-rows.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
 const usage = "NAME VERSION START END [--format table|csv|json] [--build]";

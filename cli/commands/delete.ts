@@ -1,7 +1,7 @@
 /** `ds delete`: delete the rows of a dataset version in a range (of one key with --key); dependents get rebuilt later. */
 import { DsError } from "../../db/errors.ts";
 import { openContext } from "../context.ts";
-import { isoUtc } from "../format-rows.ts";
+import { isoUtc } from "../../common/format-rows.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
 const usage = "NAME VERSION START END [--key JSON] [--json]";

@@ -1,6 +1,6 @@
 /** `ds status`: the registered dataset versions with their coverage, and the unfinished builds. */
 import { openContext } from "../context.ts";
-import { formatTable, isoUtc } from "../format-rows.ts";
+import { formatTable, isoUtc } from "../../common/format-rows.ts";
 import { parseVerbArgs, type Verb } from "../verb.ts";
 
 const datasetsQuery = `

@@ -8,7 +8,7 @@
 import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { DsError } from "../../db/errors.ts";
-import { formatCsv, parseJsonExact, type Column } from "../../cli/format-rows.ts";
+import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
 import { limitsOf, type ServerContext } from "../mount.ts";
 import { sqlLimitSettings } from "../request-limits.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
