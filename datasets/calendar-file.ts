@@ -1,102 +1,96 @@
 /**
- * The shape of calendar files (`calendars/<name>.toml`) and of the shared holiday files
- * they include (`holidays = "holidays/nyse.toml"`), checked with zod. Rules are only
- * checked here; SQL (`ds.register_calendar`) expands them into sessions.
+ * Reading a calendar file (`calendars/<name>.toml`) into the definition that
+ * `ds.register_calendar` checks and expands: TOML parsed, dates made `YYYY-MM-DD` text, and
+ * the shared holidays file it names (`holidays = "holidays/nyse.toml"`) merged in, its rules
+ * first. What the fields mean is SQL's to decide (sql/calendar/check-calendar-definition.sql);
+ * this file only knows where each rule came from, so that an error names the right file.
  */
-import { TomlDate } from "smol-toml";
-import { z } from "zod";
+import { readFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { parse, TomlDate } from "smol-toml";
+import { DsError } from "../db/errors.ts";
 
-const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-const year = z.int().min(1900).max(2200);
-const time = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "expected a time HH:MM from 00:00 to 23:59");
-const isoDay = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
-const day = z.union(
-  [
-    z.string().regex(isoDay),
-    z
-      .instanceof(TomlDate)
-      .refine((d) => d.isDate(), "expected a date such as 2001-09-11")
-      .transform((d) => d.toISOString()),
-  ],
-  { error: "expected a date such as 2001-09-11" },
-);
+export interface CalendarSource {
+  name: string;
+  definition: Record<string, unknown>;
+  /** The file shown in errors, and the holidays file with how many of each list's rules it gave (they come first). */
+  file: string;
+  holidays?: { file: string; closed: number; "early-close": number };
+}
 
-/** A holiday or early-close rule; see calendars/holidays/nyse.toml for the forms. */
-const rule = z
-  .strictObject({
-    name: z.string().min(1),
-    month: z.int().min(1).max(12).optional(),
-    day: z.int().min(1).max(31).optional(),
-    weekday: weekday.optional(),
-    nth: z.union([z.literal(-1), z.int().min(1).max(5)], { error: "expected 1 to 5, or -1 for the last" }).optional(),
-    "easter-offset": z.int().optional(),
-    dates: z.array(day).min(1).optional(),
-    offset: z.int().optional(),
-    "only-on": z.array(weekday).min(1).optional(),
-    observance: z.enum(["none", "nearest-weekday", "sunday-to-monday"]).optional(),
-    from: year.optional(),
-    until: year.optional(),
-    years: z.array(year).min(1).optional(),
-  })
-  .superRefine((r, ctx) => {
-    const forms = [r.dates, r["easter-offset"], r.month].filter((f) => f !== undefined).length;
-    if (forms !== 1) ctx.addIssue({ code: "custom", message: "expected exactly one of month, easter-offset or dates" });
-    if (r.month !== undefined && r.day === undefined && r.weekday === undefined) {
-      ctx.addIssue({ code: "custom", path: ["day"], message: "a month rule needs day, or weekday and nth" });
-    }
-    if ((r.weekday === undefined) !== (r.nth === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["nth"], message: "weekday and nth go together" });
-    }
-    if (r.nth === -1 && r.day !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["day"], message: "the last weekday of a month (nth = -1) takes no day" });
-    }
+export function invalidCalendarFile(file: string, problem: string): DsError {
+  return new DsError("DS047", `${file}: ${problem}`, {
+    detail: `The calendar file ${file} is not valid.`,
+    hint: "See calendars/holidays/nyse.toml for the rule forms and calendars/nyse.toml for a calendar.",
   });
+}
 
-export type CalendarRule = z.infer<typeof rule>;
+/** TOML dates as text (2001-09-11), everything else as parsed. */
+function plain(value: unknown): unknown {
+  if (value instanceof TomlDate) return value.isDate() ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
 
-/** A shared file of holidays, closures and early closes. */
-export const holidayFileSchema = z.strictObject({
-  description: z.string().optional(),
-  closed: z.array(rule).default([]),
-  "early-close": z.array(rule).default([]),
-});
+function readToml(path: string, shown: string): Record<string, unknown> {
+  try {
+    return plain(parse(readFileSync(path, "utf8"))) as Record<string, unknown>;
+  } catch (err) {
+    throw invalidCalendarFile(shown, (err as Error).message.split("\n")[0] ?? String(err));
+  }
+}
 
-/** A calendar file. */
-export const calendarFileSchema = z
-  .strictObject({
-    description: z.string().min(1),
-    kind: z.enum(["daily", "intraday", "always-open"]),
-    weekdays: z.array(weekday).min(1).optional(),
-    "first-year": year.optional(),
-    "last-year": year.optional(),
-    holidays: z
-      .string()
-      .regex(/^[a-z0-9_-]+(\/[a-z0-9_-]+)*\.toml$/, "expected a path such as holidays/nyse.toml, relative to the calendars directory")
-      .optional(),
-    session: z
-      .strictObject({ "time-zone": z.string().min(1), open: time, close: time, "early-close": time.optional() })
-      .refine((s) => s.open < s.close && s.open < (s["early-close"] ?? s.close), "open must come before close and early-close")
-      .optional(),
-    closed: z.array(rule).optional(),
-    "early-close": z.array(rule).optional(),
-    /** A daily calendar whose days end at the close of this intraday calendar's session (ds.asof: when a daily bar is known). */
-    "closes-with": z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected the name of an intraday calendar, such as nyse").optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (c["closes-with"] !== undefined && c.kind !== "daily") {
-      ctx.addIssue({ code: "custom", path: ["closes-with"], message: "only a daily calendar closes with an intraday calendar's sessions" });
-    }
-    if ((c.kind === "intraday") !== (c.session !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["session"], message: "an intraday calendar has a [session] table, other kinds have none" });
-    }
-    if ((c["first-year"] ?? 1970) > (c["last-year"] ?? 2100)) {
-      ctx.addIssue({ code: "custom", path: ["last-year"], message: "last-year comes before first-year" });
-    }
-  });
+/** A list of rules to merge (none when absent); DS047 naming the file otherwise. */
+function rules(value: unknown, file: string, list: string): unknown[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value;
+  throw invalidCalendarFile(file, `${list}: expected a list of rules ([[${list}]])`);
+}
 
-export type CalendarFile = z.infer<typeof calendarFileSchema>;
+/** The definition registered for one calendar file: the file with its holidays file merged in. */
+export function readCalendarFile(dir: string, file: string): CalendarSource {
+  const path = join(dir, file);
+  const shown = relative(process.cwd(), path) || file;
+  const definition = readToml(path, shown);
+  const source: CalendarSource = { name: basename(file, ".toml"), definition, file: shown };
+  const include = definition.holidays;
+  if (typeof include !== "string") return source;
+  // a path inside the calendars directory: the one thing only the file system can check
+  if (!/^[a-z0-9_-]+(\/[a-z0-9_-]+)*\.toml$/.test(include)) {
+    throw invalidCalendarFile(shown, `holidays: expected a path such as holidays/nyse.toml, relative to the calendars directory, found "${include}"`);
+  }
+  const holidaysShown = relative(process.cwd(), join(dir, include));
+  const { closed, "early-close": early, description: _description, ...rest } = readToml(join(dir, include), holidaysShown);
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw invalidCalendarFile(holidaysShown, `${extra}: unknown field (a holidays file has description, closed and early-close)`);
+  const shared = { closed: rules(closed, holidaysShown, "closed"), "early-close": rules(early, holidaysShown, "early-close") };
+  for (const list of ["closed", "early-close"] as const) {
+    const all = [...shared[list], ...rules(definition[list], shown, list)];
+    if (all.length > 0) definition[list] = all;
+  }
+  source.holidays = { file: holidaysShown, closed: shared.closed.length, "early-close": shared["early-close"].length };
+  return source;
+}
 
-/** `closed[3].month` from a zod issue path. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
+/**
+ * SQL's DS047 for a calendar, told in terms of its files: `closed[3].month` of the merged
+ * definition is `closed[1].month` of the holidays file when that file gave two rules.
+ */
+export function inFiles(source: CalendarSource, err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  const m = e.code === "DS047" ? /^invalid definition of calendar "[^"]*": (.*?): (.*)$/s.exec(e.message ?? "") : null;
+  if (!m) return err;
+  let [, field, problem] = m as unknown as [string, string, string];
+  let file = source.file;
+  const rule = /^(closed|early-close)\[(\d+)\](.*)$/.exec(field);
+  if (rule && source.holidays) {
+    const list = rule[1] as "closed" | "early-close";
+    const shared = source.holidays[list];
+    const i = Number(rule[2]);
+    if (i < shared) file = source.holidays.file;
+    field = `${list}[${i < shared ? i : i - shared}]${rule[3]}`;
+  }
+  if (field === "name") problem = `the file name must be the calendar name: ${problem}`;
+  return invalidCalendarFile(file, `${field}: ${problem}`);
 }

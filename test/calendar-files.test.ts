@@ -110,13 +110,19 @@ describe("ds.register_calendar", () => {
   });
 
   it.each([
-    ['{"kind": "weekly"}', "kind"],
-    ['{"kind": "intraday"}', "session"],
-    ['{"kind": "intraday", "session": {"time-zone": "Mars/Olympus", "open": "09:00", "close": "17:00"}}', "time-zone"],
-    ['{"kind": "daily", "weekdays": ["mon", "xyz"]}', "weekdays"],
-    ['{"kind": "daily", "closed": [{"name": "x", "month": 1, "day": 1, "easter-offset": 1}]}', "closed"],
-    ['{"kind": "daily", "closed": [{"name": "x", "dates": ["2024-13-45"]}]}', "closed"],
-    ['{"kind": "daily", "first-year": 2050, "last-year": 2040}', "first-year"],
+    ['{"description": "x", "kind": "weekly"}', "kind"],
+    ['{"description": "x", "kind": "intraday"}', "session"],
+    ['{"description": "x", "kind": "intraday", "session": {"time-zone": "Mars/Olympus", "open": "09:00", "close": "17:00"}}', "time-zone"],
+    ['{"description": "x", "kind": "daily", "weekdays": ["mon", "xyz"]}', "weekdays"],
+    ['{"description": "x", "kind": "daily", "closed": [{"name": "x", "month": 1, "day": 1, "easter-offset": 1}]}', "closed"],
+    ['{"description": "x", "kind": "daily", "closed": [{"name": "x", "dates": ["2024-13-45"]}]}', "closed"],
+    ['{"description": "x", "kind": "daily", "first-year": 2050, "last-year": 2040}', "first-year"],
+    ['{"kind": "daily"}', "description"],
+    ['{"description": "x", "kind": "daily", "colour": "blue"}', "colour: unknown field"],
+    ['{"description": "x", "kind": "daily", "closed": [{"name": "x", "month": 2, "weekday": "mon", "nth": -1, "day": 3}]}', "closed[0].day"],
+    ['{"description": "x", "kind": "daily", "closed": [{"name": "x", "month": 2, "weekday": "mon"}]}', "closed[0].nth"],
+    ['{"description": "x", "kind": "daily", "closed": [{"name": "x", "dates": ["2024-01-01"], "years": [1800]}]}', "closed[0].years[0]"],
+    ['{"description": "x", "kind": "daily", "early-close": [{"name": "x", "month": 13, "day": 1}]}', "early-close[0].month"],
   ])("rejects %s (DS047)", async (definition, field) => {
     await expectSqlState(db.pool.query("select ds.register_calendar('bad', $1)", [definition]), "DS047", field);
   });
