@@ -12,6 +12,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
 import { projectRoot } from "../db/project-root.ts";
+import { withTransaction } from "../db/transaction.ts";
 import { inFiles, readCalendarFile } from "./calendar-file.ts";
 
 /**
@@ -24,19 +25,11 @@ export async function syncCalendars(pool: pg.Pool, dir: string = join(projectRoo
     .map((e) => e.name)
     .sort();
   const calendars = files.map((file) => readCalendarFile(dir, file));
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
+  await withTransaction(pool, async (client) => {
     for (const source of calendars) {
       await client.query("select ds.register_calendar($1, $2::jsonb)", [source.name, JSON.stringify(source.definition)])
         .catch((err: unknown) => Promise.reject(inFiles(source, err)));
     }
-    await client.query("commit");
-  } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return calendars.map((c) => c.name);
 }

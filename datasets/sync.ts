@@ -9,6 +9,7 @@
  */
 import type pg from "pg";
 import { DsError, toDsError } from "../db/errors.ts";
+import { withTransaction } from "../db/transaction.ts";
 import { type DatasetDefinition, loadDatasetConfig } from "./config.ts";
 import { discoverConfigs } from "./discover.ts";
 
@@ -56,22 +57,14 @@ function fileOf(err: DsError, loaded: Loaded[]): string | undefined {
 /** Register every dataset version under buildersDir; unchanged versions are left alone. */
 export async function syncDatasets(pool: pg.Pool, buildersDir: string): Promise<SyncResult> {
   const loaded = loadDatasetConfigs(buildersDir);
-  const client = await pool.connect();
   try {
-    await client.query("begin");
-    const { rows } = await client.query<{ result: SyncResult }>("select ds.register_datasets($1::jsonb) as result", [
-      JSON.stringify(loaded.map((l) => l.definition)),
-    ]);
-    await client.query("commit");
-    return rows[0]!.result;
+    return await withTransaction(pool, async (client) => (await client.query<{ result: SyncResult }>(
+      "select ds.register_datasets($1::jsonb) as result", [JSON.stringify(loaded.map((l) => l.definition))])).rows[0]!.result);
   } catch (err) {
-    await client.query("rollback").catch(() => {});
     const dsError = toDsError(err);
     if (!(dsError instanceof DsError)) throw err;
     const file = fileOf(dsError, loaded);
     if (!file) throw dsError;
     throw new DsError(dsError.code, `${file}: ${dsError.message}`, { detail: dsError.detail, hint: dsError.hint, cause: err });
-  } finally {
-    client.release();
   }
 }

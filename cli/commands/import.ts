@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { DsError, toDsError } from "../../db/errors.ts";
 import { csvHeader } from "../csv-header.ts";
+import { withTransaction } from "../../db/transaction.ts";
 import { openContext } from "../context.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
@@ -42,6 +43,18 @@ function stagedRowError(file: string, err: unknown): unknown {
   return new DsError(e.code, message, { detail: e.detail, hint: e.hint, cause: err });
 }
 
+/** The file's shape: its header names every column of the dataset once, in any order (DS017). */
+function checkHeader(file: string, header: string[], expected: string[]): void {
+  const unknown = header.find((c) => !expected.includes(c));
+  const missing = expected.find((c) => !header.includes(c));
+  const twice = header.find((c, i) => header.indexOf(c) !== i);
+  if (unknown === undefined && missing === undefined && twice === undefined) return;
+  throw new DsError("DS017", `${file} line 1: ${unknown !== undefined ? `unknown column "${unknown}"` : twice !== undefined ? `column "${twice}" appears twice` : `no column "${missing}"`}`, {
+    detail: `the header names the columns: ${expected.join(", ")} (any order); nothing was written`,
+    hint: `Start the file with the line ${expected.join(",")}.`,
+  });
+}
+
 export const importRows: Verb = {
   async run(args) {
     const { help, values, positionals } = parseVerbArgs("import", usage, args, { covers: { type: "string" }, json: { type: "boolean" } }, ["NAME", "VERSION", "FILE"]);
@@ -67,49 +80,26 @@ transaction: a bad file writes nothing.
     if (!existsSync(file)) throw new DsError("DS038", `ds import: file ${file} not found`, { hint: "Pass the path of a CSV file." });
     const header = csvHeader(file);
     const ctx = await openContext(values);
-    const client = await ctx.pool.connect();
     try {
-      // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
-      const target = (await client.query<Target>("select table_name, schema from ds.write_target($1, $2)", [name, version])).rows[0]!;
-      const expected = ["ts", ...target.schema.map((f) => f.name)];
-      const unknown = header.find((c) => !expected.includes(c));
-      const missing = expected.find((c) => !header.includes(c));
-      const twice = header.find((c, i) => header.indexOf(c) !== i);
-      if (unknown !== undefined || missing !== undefined || twice !== undefined) {
-        throw new DsError("DS017", `${file} line 1: ${unknown !== undefined ? `unknown column "${unknown}"` : twice !== undefined ? `column "${twice}" appears twice` : `no column "${missing}"`}`, {
-          detail: `the header names the columns: ${expected.join(", ")} (any order); nothing was written`,
-          hint: `Start the file with the line ${expected.join(",")}.`,
-        });
-      }
-      await client.query("begin");
-      await client.query("set local time zone 'UTC'");
-      // table_name is ds_data."..." from format('%I'), like every name the catalog gives
-      await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
-      const columns = header.map((c) => `"${c}"`).join(", ");
-      try {
-        await pipeline(createReadStream(file), client.query(copyFrom(`copy ds_import (${columns}) from stdin with (format csv, header true)`)));
-      } catch (err) {
-        throw copyError(file, err);
-      }
-      let result;
-      try {
+      const { written, first_ts, last_ts } = await withTransaction(ctx.pool, async (client) => {
+        // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
+        const target = (await client.query<Target>("select table_name, schema from ds.write_target($1, $2)", [name, version])).rows[0]!;
+        checkHeader(file, header, ["ts", ...target.schema.map((f) => f.name)]);
+        await client.query("set local time zone 'UTC'");
+        // table_name is ds_data."..." from format('%I'), like every name the catalog gives
+        await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
+        const columns = header.map((c) => `"${c}"`).join(", ");
+        await pipeline(createReadStream(file), client.query(copyFrom(`copy ds_import (${columns}) from stdin with (format csv, header true)`)))
+          .catch((err: unknown) => Promise.reject(copyError(file, err)));
         // first and last as text: microseconds, which a Date would lose
-        result = (await client.query<{ written: number; first_ts: string | null; last_ts: string | null }>(
+        return (await client.query<{ written: number; first_ts: string | null; last_ts: string | null }>(
           "select written, first_ts::text, last_ts::text from ds.import_staged($1, $2, 'ds_import'::regclass, $3::tstzrange)",
-          [name, version, covers])).rows[0]!;
-      } catch (err) {
-        throw stagedRowError(file, err);
-      }
-      await client.query("commit");
-      const { written, first_ts, last_ts } = result;
+          [name, version, covers]).catch((err: unknown) => Promise.reject(stagedRowError(file, err)))).rows[0]!;
+      });
       if (values.json) console.log(JSON.stringify({ imported: Number(written), first: first_ts && iso(first_ts), last: last_ts && iso(last_ts) }));
       else console.log(first_ts && last_ts ? `imported ${written} row(s) from ${iso(first_ts)} to ${iso(last_ts)}` : `imported ${written} row(s)`);
       return 0;
-    } catch (err) {
-      await client.query("rollback").catch(() => {});
-      throw err;
     } finally {
-      client.release(true);
       await ctx.close();
     }
   },

@@ -10,7 +10,7 @@
  * stops when the client disconnects.
  */
 import type { ServerResponse } from "node:http";
-import type pg from "pg";
+import { withRollback } from "../../db/transaction.ts";
 import { BuilderPool } from "../../worker/builder-pool.ts";
 import { dryRunBuild } from "../../worker/dry-run.ts";
 import { limitsOf, type ServerContext } from "../mount.ts";
@@ -66,20 +66,16 @@ async function waitFor(ctx: ServerContext, res: ServerResponse, id: number): Pro
 /** The dry run: plan and run every chunk on one connection, read the range, roll back. */
 async function dryRunRows(ctx: ServerContext, res: ServerResponse, args: string[]): Promise<void> {
   const [name, version, start, end] = args as [string, string, string, string];
-  const client: pg.PoolClient = await ctx.pool.connect();
-  try {
-    await client.query("begin");
+  const rows = await withRollback(ctx.pool, async (client) => {
     await client.query("set local time zone 'UTC'");
     for (const [setting, value] of Object.entries(sqlLimitSettings(limitsOf(ctx)))) {
       await client.query("select pg_catalog.set_config($1, $2, true)", [setting, value]);
     }
-    const rows = await cancelOnClose(ctx.pool, client, res, async (signal) => {
+    return cancelOnClose(ctx.pool, client, res, async (signal) => {
       await dryRunBuild(client, (ctx.builders ??= new BuilderPool({ size: 2 })), ctx.buildersDir, name, version, start, end, { signal });
       return (await client.query<{ rows: string }>(groupedRowsSql, [...args, false])).rows[0]!.rows;
     });
-    sendJsonText(res, 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
-      `"dry_run":true,"rows":${rows}}`);
-  } finally {
-    await client.query("rollback").then(() => client.release(), (err: Error) => client.release(err));
-  }
+  });
+  sendJsonText(res, 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
+    `"dry_run":true,"rows":${rows}}`);
 }
