@@ -136,10 +136,11 @@ declare
                        from ds_private.asof_columns(l.table_name) c where cardinality(l.key) > 0 or c.name <> 'row_number');
   v_right_json text := (select ds_private.jsonb_object_sql(array_agg(c.name order by c.ord), array_agg(format('(s.r).%I', c.name) order by c.ord))
                         from ds_private.asof_columns(r.table_name) c where cardinality(r.key) > 0 or c.name <> 'row_number');
-  v_right_key text := (select coalesce(string_agg(format(', t.%I', f), '' order by o), '') from unnest(r.key) with ordinality k(f, o));
-  v_right_nulls text := (select coalesce(string_agg(format(', null::%s as k_%s', ds_private.column_type(ds_private.field_types(r.schema) ->> f), o), '' order by o), '')
-                         from unnest(r.key) with ordinality k(f, o));
-  v_right_order text := (select coalesce(string_agg(format(', u.k_%s', o), '' order by o), '') from unnest(r.key) with ordinality k(f, o));
+  -- right rows of one timestamp in key order (a keyless dataset: row_number order)
+  v_right_key text := (select string_agg(format(', t.%I', f), '' order by o) from unnest(ds_private.table_key(r)) with ordinality k(f, o));
+  v_right_nulls text := (select string_agg(format(', null::%s as k_%s', c.type, k.o), '' order by k.o) from unnest(ds_private.table_key(r)) with ordinality k(f, o)
+                         join ds_private.asof_columns(r.table_name) c on c.name = k.f);
+  v_right_order text := (select string_agg(format(', u.k_%s', o), '' order by o) from unnest(ds_private.table_key(r)) with ordinality k(f, o));
   -- the stream is ordered by when rows are known: a left row at its ts, a right row at its
   -- bucket's end ('end') or its ts ('label'); right rows known at once in (ts, key) order
   v_known text := case when available = 'label' then 't.ts' else ds_private.available_at_sql(r, 't') end;
