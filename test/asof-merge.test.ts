@@ -87,7 +87,7 @@ function byKey(d: Dataset): (a: Row & { n: number }, b: Row & { n: number }) => 
 function expected(left: Dataset, leftRows: Row[], right: Dataset, rightRows: Row[], start: number, end: number, by: string[], available: "end" | "label"): Joined[] {
   const data = (r: Row) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "ts" && k !== "n"));
   const known = (r: Row) => (available === "end" ? r.ts + 1 : r.ts); // a 1-second bar is complete at its end
-  const number = (rows: Row[]) => rows.map((r, i) => ({ ...r, n: i }));
+  const number = (rows: Row[]) => rows.map((r, i) => ({ ...r, n: i }) as Row & { n: number });
   const rights = number(rightRows).sort(byKey(right));
   return number(leftRows).filter((l) => l.ts >= start && l.ts <= end).sort(byKey(left)).map((l) => {
     const match = rights.filter((r) => known(r) <= l.ts && by.every((b) => r[b] === l[b])).at(-1);
