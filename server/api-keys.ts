@@ -21,7 +21,7 @@ export function parseApiKeys(spec: string | undefined): ApiKeys {
   for (const part of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
     const m = /^([^:\s]+):([0-9a-fA-F]{64})$/.exec(part);
     if (!m) {
-      throw new DsError("DS019", `API_KEYS entry "${part.slice(0, 20)}…" is not label:sha256hex`, {
+      throw new DsError("DS048", `API_KEYS entry "${part.slice(0, 20)}…" is not label:sha256hex`, {
         hint: "Generate a key and its line with: ds api-key LABEL",
       });
     }

@@ -144,7 +144,7 @@ describe("GraphQL over HTTP", () => {
     expect(r.data!.data).toBeNull();
     const [error] = r.errors!;
     expect(error!.extensions!.code).toBe("DS001");
-    expect(error!.message).toMatch(/unknown dataset/);
+    expect(error!.message).toMatch(/^dataset no-such-dataset\/0\.1\.0 not found/);
     expect(error!.extensions!.hint).toEqual(expect.any(String));
     const range = await asBuilder(`mutation { build(dataset: "t-root", version: "0.1.0", startAt: "2024-01-09", endAt: "2024-01-02") { id } }`);
     expect(range.errors![0]!.extensions!.code).toBe("DS012");

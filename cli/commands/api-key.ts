@@ -5,7 +5,6 @@ import { parseVerbArgs, type Verb } from "../verb.ts";
 const usage = "LABEL";
 
 export const apiKey: Verb = {
-  summary: "make an API key for the REST API and print it with its API_KEYS entry",
   async run(args) {
     const { help, positionals } = parseVerbArgs("api-key", usage, args, {}, ["LABEL"]);
     if (help) {

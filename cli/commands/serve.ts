@@ -5,7 +5,6 @@ import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 const usage = "[--host HOST] [--port PORT] [--database-url URL]";
 
 export const serve: Verb = {
-  summary: "GraphQL, REST, health and metrics over HTTP (default http://127.0.0.1:4000)",
   async run(args) {
     const { help, values } = parseVerbArgs("serve", usage, args, { host: { type: "string" }, port: { type: "string" } });
     if (help) {

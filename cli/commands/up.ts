@@ -5,7 +5,6 @@ import { concurrency as concurrencyOption, optionValue } from "../options.ts";
 import { syncAll } from "./sync.ts";
 
 export const up: Verb = {
-  summary: "database, migrations, sync and worker in one process (what npm start runs)",
   async run(args) {
     const usage = "[--database-url URL] [--builders DIR] [--concurrency N] [--host HOST] [--port PORT]";
     const { help, values } = parseVerbArgs("up", usage, args, { concurrency: { type: "string" }, host: { type: "string" }, port: { type: "string" } });
