@@ -5,7 +5,8 @@
  * left row, the last right row in (known, ts, key) order with the same by values, known at
  * or before its ts) on seeded random rows: equal timestamps on both sides, several keys
  * interleaved, several right rows at one timestamp, nulls in a by field, no right row, right
- * rows only after, right rows before start_at, keyless datasets on either side.
+ * rows only after, right rows before start_at, keyless datasets on either side, and the
+ * tolerance (inclusive boundary, none, zero).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,9 +69,11 @@ interface Joined {
   right: Record<string, unknown> | null;
 }
 
-async function asof(left: Dataset, right: Dataset, start: number, end: number, by: string[], available: "end" | "label"): Promise<Joined[]> {
+/** ds.asof; tolerance in seconds (undefined: the default, any age). */
+async function asof(left: Dataset, right: Dataset, start: number, end: number, by: string[], available: "end" | "label", tolerance?: number): Promise<Joined[]> {
   const { rows } = await db.pool.query<{ ts: Date; left_data: Record<string, unknown>; right_ts: Date | null; right_data: Record<string, unknown> | null }>(
-    "select * from ds.asof($1, '0.1.0', $2, '0.1.0', $3, $4, $5, available => $6)", [left.name, right.name, iso(start), iso(end), by, available]);
+    `select * from ds.asof($1, '0.1.0', $2, '0.1.0', $3, $4, $5, available => $6${tolerance === undefined ? "" : ", tolerance => $7 * interval '1 second'"})`,
+    [left.name, right.name, iso(start), iso(end), by, available, ...(tolerance === undefined ? [] : [tolerance])]);
   return rows.map((r) => ({ ts: r.ts.toISOString(), left: r.left_data, rightTs: r.right_ts?.toISOString() ?? null, right: r.right_data }));
 }
 
@@ -83,14 +86,20 @@ function byKey(d: Dataset): (a: Row & { n: number }, b: Row & { n: number }) => 
   };
 }
 
-/** The as-of join by its definition: for each left row, the last right row in (ts, key) order with the same by values (null equals null) known at or before it. */
-function expected(left: Dataset, leftRows: Row[], right: Dataset, rightRows: Row[], start: number, end: number, by: string[], available: "end" | "label"): Joined[] {
+/**
+ * The as-of join by its definition: for each left row, the last right row in (ts, key) order
+ * with the same by values (null equals null) known at or before it, if it is at most
+ * tolerance seconds older than the left row.
+ */
+function expected(left: Dataset, leftRows: Row[], right: Dataset, rightRows: Row[], start: number, end: number, by: string[], available: "end" | "label",
+  tolerance?: number): Joined[] {
   const data = (r: Row) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "ts" && k !== "n"));
   const known = (r: Row) => (available === "end" ? r.ts + 1 : r.ts); // a 1-second bar is complete at its end
   const number = (rows: Row[]) => rows.map((r, i) => ({ ...r, n: i }) as Row & { n: number });
   const rights = number(rightRows).sort(byKey(right));
   return number(leftRows).filter((l) => l.ts >= start && l.ts <= end).sort(byKey(left)).map((l) => {
-    const match = rights.filter((r) => known(r) <= l.ts && by.every((b) => r[b] === l[b])).at(-1);
+    const last = rights.filter((r) => known(r) <= l.ts && by.every((b) => r[b] === l[b])).at(-1);
+    const match = last && (tolerance === undefined || last.ts >= l.ts - tolerance) ? last : undefined;
     return { ts: iso(l.ts), left: data(l), rightTs: match ? iso(match.ts) : null, right: match ? data(match) : null };
   });
 }
@@ -168,6 +177,30 @@ describe("ds.asof as a merge: hand-made edge cases", () => {
   });
 });
 
+describe("ds.asof's tolerance", () => {
+  it("matches a right row at most tolerance older than the left row (inclusive), else nothing; null: any age", async () => {
+    await fill(QUOTES, [{ ts: 7, ticker: "AA", venue: "N", tag: null, bid: 1 }, { ts: 20, ticker: "AA", venue: "N", tag: null, bid: 2 }]);
+    await fill(TRADES, [{ ts: 10, ticker: "AA", seq: 0, tag: null, price: 5 }, { ts: 20, ticker: "AA", seq: 0, tag: null, price: 6 }]);
+    const bids = async (available: "end" | "label", tolerance?: number) =>
+      (await asof(TRADES, QUOTES, 0, 30, ["ticker"], available, tolerance)).map((r) => r.right?.bid ?? null);
+    expect(await bids("label", 3)).toEqual([1, 2]);
+    expect(await bids("label", 2)).toEqual([null, 2]);
+    expect(await bids("label", 0)).toEqual([null, 2]);
+    expect(await bids("label")).toEqual([1, 2]);
+    // by default the 20 s quote is known at 21 s: the 20 s trade meets the 7 s one, 13 s old
+    expect(await bids("end", 13)).toEqual([1, 1]);
+    expect(await bids("end", 12)).toEqual([1, null]);
+    expect(await bids("label", -1)).toEqual([null, null]);
+  });
+
+  it("finds the right rows of the tolerance before start_at", async () => {
+    await fill(QUOTES, [{ ts: 1, ticker: "AA", venue: "N", tag: null, bid: 1 }, { ts: 48, ticker: "BB", venue: "N", tag: null, bid: 2 }]);
+    await fill(TRADES, [{ ts: 55, ticker: "AA", seq: 0, tag: null, price: 1 }, { ts: 55, ticker: "BB", seq: 0, tag: null, price: 2 }]);
+    expect((await asof(TRADES, QUOTES, 52, 60, ["ticker"], "label", 7)).map((r) => r.rightTs)).toEqual([null, iso(48)]);
+    expect((await asof(TRADES, QUOTES, 52, 60, ["ticker"], "label", 54)).map((r) => r.rightTs)).toEqual([iso(1), iso(48)]);
+  });
+});
+
 describe("ds.asof as a merge agrees with the definition on random rows", () => {
   const pairs: Array<[Dataset, Dataset]> = [[TRADES, QUOTES], [TICKS, BARS], [TRADES, BARS], [TICKS, QUOTES]];
   for (const [left, right] of pairs) {
@@ -180,10 +213,10 @@ describe("ds.asof as a merge agrees with the definition on random rows", () => {
         await fill(left, leftRows);
         for (const by of [[], ["ticker"], ["tag"], ["ticker", "tag"]]) {
           for (const available of ["label", "end"] as const) {
-            for (const [start, end] of [[0, 59], [20, 40], [45, 45]] as const) {
-              const got = await asof(left, right, start, end, by, available);
-              expect(got, `round ${round}, by ${by.join(",")}, ${available}, [${start}, ${end}]`)
-                .toEqual(expected(left, leftRows, right, rightRows, start, end, by, available));
+            for (const [start, end, tolerance] of [[0, 59, undefined], [20, 40, undefined], [45, 45, undefined], [0, 59, 0], [10, 50, 3]] as const) {
+              const got = await asof(left, right, start, end, by, available, tolerance);
+              expect(got, `round ${round}, by ${by.join(",")}, ${available}, [${start}, ${end}], tolerance ${tolerance}`)
+                .toEqual(expected(left, leftRows, right, rightRows, start, end, by, available, tolerance));
             }
           }
         }

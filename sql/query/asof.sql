@@ -148,22 +148,24 @@ begin
   -- one sort of both inputs (by group, then when known) feeds the running last_of of the
   -- right row; the left rows are sorted back to (ts, key), their jsonb built last
   return format(
-    'select s.ts, %1$s, (s.r).ts, case when (s.r).ts is not null then %2$s end from ('
+    -- $4, the tolerance: a right row older than ts - $4 does not match (null: any age)
+    'select s.ts, %1$s, case when s.matched then (s.r).ts end, case when s.matched then %2$s end from ('
+    ' select s.*, (s.r).ts >= s.ts - $4 or $4 is null and (s.r).ts is not null as matched from ('
     ' select m.ts%3$s, m.r from ('
     '  select u.ts, u.side%4$s, ds_private.last_of(u.r) over w as r'
     '  from (select t.ts as known, t.ts, 1 as side, null::ds_data.%5$I as r%6$s%7$s%8$s from ds_data.%9$I t where t.ts >= $1 and t.ts <= $2'
     '        union all'
     '        select %10$s, t.ts, 0, t%6$s%11$s%12$s from ds_data.%5$I t where t.ts >= $3 and t.ts <= $2) u'
     '  window w as (%13$s order by u.known, u.side, u.ts%14$s rows unbounded preceding)) m'
-    ' where m.side = 1 order by m.ts%15$s) s',
+    ' where m.side = 1 order by m.ts%15$s) s) s',
     v_left_json, v_right_json, format(v_left, 'm'), format(v_left, 'u'), r.table_name, v_by, v_left_columns,
     v_right_nulls, l.table_name, v_known, v_left_nulls, v_right_key, v_partition, v_right_order, v_left_order);
 end;
 $$;
-comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[], text) is 'The statement of ds.asof: left rows of [$1, $2] (typed columns) and right rows of [$3, $2] (whole rows) in one stream, partitioned by the by fields (a str field led by its hash, compared byte-wise) and ordered by (known, right before left, ts, right key), where a left row is known at its ts and a right row at its bucket''s end (available ''end'') or its ts (''label''); the running last_of of the right row is, at each left row, the last right row known at its ts. The left rows are sorted back to (ts, key) and their jsonb built last (jsonb_build_object).';
+comment on function ds_private.asof_sql(ds_private.dataset_versions, ds_private.dataset_versions, text[], text) is 'The statement of ds.asof: left rows of [$1, $2] (typed columns) and right rows of [$3, $2] (whole rows) in one stream, partitioned by the by fields (a str field led by its hash, compared byte-wise) and ordered by (known, right before left, ts, right key), where a left row is known at its ts and a right row at its bucket''s end (available ''end'') or its ts (''label''); the running last_of of the right row is, at each left row, the last right row known at its ts. The left rows are sorted back to (ts, key) and their jsonb built last (jsonb_build_object); a right row older than ts - $4 (the tolerance; null: any age) does not match.';
 
 create or replace function ds.asof(left_dataset text, left_version text, right_dataset text, right_version text,
-  start_at timestamptz, end_at timestamptz, by text[] default '{}', available text default 'end')
+  start_at timestamptz, end_at timestamptz, by text[] default '{}', available text default 'end', tolerance interval default null)
 returns table (ts timestamptz, left_data jsonb, right_ts timestamptz, right_data jsonb)
 language plpgsql stable set search_path = pg_catalog, pg_temp as $$
 declare
@@ -175,11 +177,13 @@ begin
   perform ds_private.asof_check_by(v_left, v_right, by);
   perform ds_private.asof_check_available(available);
   v_by := array(select b from unnest(asof.by) with ordinality u(b, o) group by b order by min(o));
-  -- a right row is known at most one step after its ts: look back from one step earlier
+  -- a right row is known at most one step after its ts: look back from one step earlier; with
+  -- a tolerance, no right row older than start_at - tolerance can match
   return query execute ds_private.asof_sql(v_left, v_right, v_by, available)
-    using start_at, end_at, ds_private.asof_lookback(v_left, v_right, v_by,
-      case when available = 'label' then start_at else start_at - v_right.step end, end_at);
+    using start_at, end_at, case when tolerance is not null and tolerance >= interval '0' then start_at - tolerance
+      else ds_private.asof_lookback(v_left, v_right, v_by, case when available = 'label' then start_at else start_at - v_right.step end, end_at) end,
+      tolerance;
 end;
 $$;
-comment on function ds.asof(text, text, text, text, timestamptz, timestamptz, text[], text) is '@behavior -connection +list
-As-of join (kdb+ aj): for each row of the left dataset version in [start_at, end_at], in (ts, key) order, the latest row of the right dataset version known at its ts with the same values of the by fields (default none: the latest right row of any key), as (ts, left_data jsonb, right_ts, right_data jsonb); right_ts and right_data are null when there is none. available = ''end'' (the default): a right row is known at the end of its bucket — a 1-minute bar labelled 14:30 at 14:31, a daily NYSE bar at the close (13:00 New York on an early close) — so no left row sees a bar before it is complete; available = ''label'': at its ts (the label-time join, for rows that are instants such as ticks; with bars it looks ahead). Among right rows known at once the last in (ts, key) order wins; right rows before start_at are found (the read window widens back from start_at). by values match like GROUP BY (null matches null). Raises DS001, DS012 (bad range), DS035 (an infinite bound), DS025 (a by field missing from either dataset or of different types, an unknown available).';
+comment on function ds.asof(text, text, text, text, timestamptz, timestamptz, text[], text, interval) is '@behavior -connection +list
+As-of join (kdb+ aj): for each row of the left dataset version in [start_at, end_at], in (ts, key) order, the latest row of the right dataset version known at its ts with the same values of the by fields (default none: the latest right row of any key), as (ts, left_data jsonb, right_ts, right_data jsonb); right_ts and right_data are null when there is none. available = ''end'' (the default): a right row is known at the end of its bucket — a 1-minute bar labelled 14:30 at 14:31, a daily NYSE bar at the close (13:00 New York on an early close) — so no left row sees a bar before it is complete; available = ''label'': at its ts (the label-time join, for rows that are instants such as ticks; with bars it looks ahead). tolerance (default null: any age): that latest right row matches only if right_ts >= ts - tolerance (inclusive; pandas merge_asof''s tolerance), else right_ts and right_data are null; a negative tolerance matches nothing. Among right rows known at once the last in (ts, key) order wins; right rows before start_at are found (the read window widens back from start_at, or starts at start_at - tolerance). by values match like GROUP BY (null matches null). One sort of both inputs and a running window aggregate, not one probe per left row. Raises DS001, DS012 (bad range), DS035 (an infinite bound), DS025 (a by field missing from either dataset or of different types, an unknown available).';
