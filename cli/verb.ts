@@ -1,5 +1,6 @@
 /** The shape of a verb, and parsing its arguments with the global options. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { isoTimestamp } from "../common/iso-timestamp.ts";
 import { DsError } from "../db/errors.ts";
 import { globalOptionSpec, type GlobalOptions } from "./context.ts";
 
@@ -33,13 +34,13 @@ export function parseVerbArgs<O extends NonNullable<ParseArgsConfig["options"]>>
   return { help: false as const, values, positionals: parsed.positionals };
 }
 
-/** A timestamp argument: ISO 8601 date or date-time (UTC unless an offset is given). */
+/** A timestamp argument (common/iso-timestamp.ts: the rule REST uses too) as a timestamptz literal; DS012 otherwise. */
 export function parseTimestamp(name: string, text: string): string {
-  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-  if (!iso.test(text) || Number.isNaN(Date.parse(text.replace(" ", "T")))) {
-    throw new DsError("DS012", `${name} "${text}" is not a timestamp`, { hint: "Use ISO 8601, for example 2024-01-31 or 2024-01-31T16:00:00Z." });
+  const literal = isoTimestamp(text);
+  if (literal === null) {
+    throw new DsError("DS012", `${name} "${text}" is not a timestamp`, { hint: "Use ISO 8601, for example 2024-01-31 or 2024-01-31T16:00:00Z (UTC unless an offset is given)." });
   }
-  return /[Zz]|[+-]\d{2}:?\d{2}$/.test(text) || text.length === 10 ? (text.length === 10 ? `${text}T00:00:00Z` : text) : `${text}Z`;
+  return literal;
 }
 
 export function waitForSignal(): Promise<string> {

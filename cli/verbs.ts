@@ -21,5 +21,5 @@ export const verbs: Record<string, VerbEntry> = {
   delete: { summary: "delete the rows of a dataset version in [START, END] and invalidate its dependents there", load: async () => (await import("./commands/delete.ts")).remove },
   status: { summary: "list dataset versions with their built ranges, and queued or running builds", load: async () => (await import("./commands/status.ts")).status },
   calendars: { summary: "list calendars, or print the points of one calendar in [START, END]", load: async () => (await import("./commands/calendars.ts")).calendars },
-  "api-key": { summary: "make an API key for the REST API and print it with its API_KEYS entry", load: async () => (await import("./commands/api-key.ts")).apiKey },
+  "api-key": { summary: "create, list or revoke the API keys of the REST and GraphQL APIs (effective at once)", load: async () => (await import("./commands/api-key.ts")).apiKey },
 };

@@ -49,6 +49,8 @@ export const errorCodes = {
   DS048: "invalid server setting in the environment: an `API_KEYS` entry, `DS_MAX_FIRST` and the other request limits",
   DS049: "an applied migration file was edited (migrations are frozen once applied)",
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
+  DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
+  DS052: "no active API key has that label (`ds api-key revoke`)",
 } as const satisfies Record<`DS${string}`, string>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -40,8 +40,13 @@ function sqlFiles(dir: string): string[] {
   };
   walk(dir);
   // Views read functions and tables: they go after them; grants go last of all.
-  const rank = (p: string) => (relative(dir, p).startsWith("grants/") ? 2 : relative(dir, p).startsWith("views/") ? 1 : 0);
+  const rank = (p: string) => (isGrants(dir, p, "") ? 2 : relative(dir, p).startsWith("views/") ? 1 : 0);
   return [0, 1, 2].flatMap((r) => out.filter((p) => rank(p) === r));
+}
+
+/** A file of sql/grants/ (applied last). `root` is the project root, or the sql/ directory with `sub` "". */
+function isGrants(root: string, path: string, sub = "sql/"): boolean {
+  return relative(root, path).startsWith(`${sub}grants/`);
 }
 
 export async function checkServerVersion(client: pg.ClientBase): Promise<number> {
@@ -104,7 +109,11 @@ export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngr
       await client.query("begin");
       try {
         await client.query("set local check_function_bodies = off");
+        let pruned = false;
         for (let i = 0; i < sqlPaths.length; i++) {
+          // before the grants: they ALTER functions by name (security definer), which would
+          // make a removed function look rewritten by this transaction
+          if (!pruned && isGrants(root, sqlPaths[i]!)) pruned = (await dropStaleFunctions(client), true);
           try {
             await client.query(texts[i]!);
           } catch (err) {
@@ -112,7 +121,7 @@ export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngr
             throw err;
           }
         }
-        await dropStaleFunctions(client);
+        if (!pruned) await dropStaleFunctions(client);
         await client.query(
           `insert into ds_private.settings (name, value) values ('sql_hash', $1)
            on conflict (name) do update set value = excluded.value`,

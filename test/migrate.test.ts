@@ -143,14 +143,19 @@ describe("the migrator", () => {
     const root = copyOfProject();
     try {
       const extra = join(root, "sql", "build", "zz_extra.sql");
+      // a public function too: sql/grants/ alters those by name (security definer), which must not save it
       writeFileSync(extra, "create or replace function ds_private.zz_extra() returns int language sql immutable as 'select 1';\n" +
-        "comment on function ds_private.zz_extra() is 'A function that will be removed.';\n");
+        "comment on function ds_private.zz_extra() is 'A function that will be removed.';\n" +
+        "create or replace function ds.gaps(x int) returns int language sql immutable as 'select 1';\n");
       await migrate(pool, root);
       const has = async (name: string) => (await pool.query("select count(*)::int as n from pg_proc where proname = $1", [name])).rows[0].n;
       expect(await has("zz_extra")).toBe(1);
+      const gaps = async () => (await pool.query("select count(*)::int as n from pg_proc where proname = 'gaps' and pronamespace = 'ds'::regnamespace")).rows[0].n;
+      expect(await gaps()).toBe(2);
       rmSync(extra);
       expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: true });
       expect(await has("zz_extra")).toBe(0);
+      expect(await gaps()).toBe(1);
       expect(await has("dblink")).toBeGreaterThan(0);
       expect(await schemaOf(target)).toEqual(await schemaOf(url));
     } finally {

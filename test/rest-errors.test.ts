@@ -72,7 +72,7 @@ describe("parameters", () => {
   it.each(["POST /api/v1/build", "GET /api/v1/data", "DELETE /api/v1/data"])("%s answers 400 for a bad version", async (route) => {
     const [method, path] = route.split(" ") as [string, string];
     expect(await call(method, `${path}/t-root/bad-version?${range}`)).toEqual(expect.objectContaining({
-      status: 400, body: { detail: "Invalid version: bad-version", code: "DS002" } }));
+      status: 400, body: expect.objectContaining({ detail: expect.stringMatching(/invalid version 'bad-version'/), code: "DS002" }) }));
     expect((await call(method, `${path}/t-root/01.0.0?${range}`)).status).toBe(400);
   });
 

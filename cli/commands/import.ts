@@ -18,7 +18,6 @@ const usage = "NAME VERSION FILE.csv [--covers START/END] [--json]";
 interface Target {
   table_name: string;
   schema: { name: string }[];
-  builder: string;
 }
 
 /** "2024-03-01 14:30:00.25+00" (a timestamptz in a UTC session) as 2024-03-01T14:30:00.25Z. */
@@ -70,17 +69,8 @@ transaction: a bad file writes nothing.
     const ctx = await openContext(values);
     const client = await ctx.pool.connect();
     try {
-      const { rows } = await client.query<Target>("select table_name, schema, builder from ds.datasets where name = $1 and version = $2", [name, version]);
-      const target = rows[0];
-      if (!target) {
-        throw new DsError("DS001", `dataset ${name}/${version} not found`, { hint: "ds status lists the registered datasets; run ds sync after adding a config.toml." });
-      }
-      if (target.builder !== "external") {
-        throw new DsError("DS028", `${name} ${version} is built, not written`, {
-          detail: `its builder is ${target.builder}; ds.write and ds import feed datasets declared with [write] in config.toml`,
-          hint: "Build it with ds build, or import into a dataset with [write] and no builder.",
-        });
-      }
+      // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
+      const target = (await client.query<Target>("select table_name, schema from ds.write_target($1, $2)", [name, version])).rows[0]!;
       const expected = ["ts", ...target.schema.map((f) => f.name)];
       const unknown = header.find((c) => !expected.includes(c));
       const missing = expected.find((c) => !header.includes(c));

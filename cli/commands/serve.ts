@@ -1,4 +1,5 @@
 import { openContext } from "../context.ts";
+import { keyAdvice } from "../key-advice.ts";
 import { listenOptions } from "../listen-options.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 
@@ -23,7 +24,7 @@ Works on a read-only standby (writes answer DS036) and through a transaction poo
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, connection: ctx.kind, ...listen });
       console.log(`datastream server on ${server.url}${ctx.kind.inRecovery ? " (read-only standby: writes answer DS036)" : ""}${ctx.kind.pooled ? " (through a transaction pooler)" : ""}
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
-  REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
+  REST:     ${server.url}/api/v1/status${await keyAdvice(ctx.pool)}
   health:   ${server.url}/health   metrics: ${server.url}/metrics`);
       await waitForSignal();
       await server.close();

@@ -14,7 +14,7 @@ import { sqlLimitSettings } from "../request-limits.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
-import { boolParam, checkVersion, choiceParam, parseTimestamp, requiredParams } from "./request-params.ts";
+import { boolParam, choiceParam, parseTimestamp, requiredParams } from "./request-params.ts";
 import { naiveIso, utcIso } from "./timestamp-sql.ts";
 import { withUtcSession } from "./utc-session.ts";
 
@@ -35,7 +35,6 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   const [startText, endText] = requiredParams(query, ["start", "end"]);
   const build = boolParam(query, "build-data", true);
   const format = choiceParam(query, "format", ["json", "csv"] as const, "json");
-  checkVersion(version);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
   await withUtcSession(ctx.pool, (db) => cancelOnClose(ctx.pool, db, res, async () => {
@@ -78,7 +77,6 @@ async function readCsv(db: pg.ClientBase, args: string[], build: boolean): Promi
 
 export async function deleteData(ctx: ServerContext, res: ServerResponse, { name, version }: Target, query: URLSearchParams): Promise<void> {
   const [startText, endText] = requiredParams(query, ["start", "end"]);
-  checkVersion(version);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const client = await ctx.pool.connect();
   let done = false;

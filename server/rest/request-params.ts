@@ -1,8 +1,9 @@
 /**
  * Reading the query string and path the way the original FastAPI server did: a missing
- * required parameter or a bad boolean is a 422 with pydantic's error list, a bad version
- * or timestamp a 400 ("Invalid version: x", "Invalid start/end timestamp").
+ * required parameter or a bad boolean is a 422 with pydantic's error list, a bad timestamp
+ * a 400 ("Invalid start/end timestamp"). A bad version is SQL's to refuse (DS002, 400).
  */
+import { isoTimestamp } from "../../common/iso-timestamp.ts";
 import { HttpError } from "./http-error.ts";
 
 interface FieldError {
@@ -50,39 +51,11 @@ export function choiceParam<T extends string>(query: URLSearchParams, name: stri
   }]);
 }
 
-const ident = "(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)";
-const semver = new RegExp(`^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(?:-${ident}(?:\\.${ident})*)?$`);
-
-/** A semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (the rule of ds_private.parse_semver); 400 otherwise. */
-export function checkVersion(version: string): string {
-  if (!semver.test(version)) throw new HttpError(400, `Invalid version: ${version}`, { code: "DS002" });
-  return version;
-}
-
-const isoTimestamp = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/**
- * A start or end parameter as Python's datetime.fromisoformat reads it — a date, or a date
- * and time with optional fraction and offset — turned into a timestamptz literal. No
- * offset means UTC, like the original's naive timestamps. 400 otherwise.
- */
+/** A start or end parameter (common/iso-timestamp.ts: the rule the CLI uses too) as a timestamptz literal; 400 otherwise. */
 export function parseTimestamp(text: string): string {
-  const m = isoTimestamp.exec(text.trim());
-  const invalid = () => new HttpError(400, "Invalid start/end timestamp", { code: "22007" });
-  if (!m) throw invalid();
-  const [, y, mo, d, h = "00", mi = "00", s = "00", frac, offset] = m;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) ||
-      date.getUTCHours() !== Number(h) || date.getUTCMinutes() !== Number(mi) || date.getUTCSeconds() !== Number(s)) {
-    throw invalid();
-  }
-  let zone = "Z";
-  if (offset && offset.toUpperCase() !== "Z") {
-    const digits = offset.slice(1).replace(":", "");
-    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2) || "0") > 59) throw invalid();
-    zone = `${offset[0]}${digits.slice(0, 2)}:${digits.slice(2) || "00"}`;
-  }
-  return `${y}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ""}${zone}`;
+  const literal = isoTimestamp(text);
+  if (literal === null) throw new HttpError(400, "Invalid start/end timestamp", { code: "22007" });
+  return literal;
 }
 
 /** The {name}/{version} path parameters, percent-decoded; null when undecodable. */

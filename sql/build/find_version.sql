@@ -8,6 +8,8 @@ begin
   select * into v_row from ds_private.dataset_versions dv
   where dv.name = find_version.dataset and dv.version = find_version.version;
   if not found then
+    -- a version that is no version is said so first (DS002), whether or not the dataset exists
+    perform ds_private.parse_semver(dataset, version);
     -- "dataset NAME/VERSION not found": the original builder server's words
     raise exception 'dataset %/% not found', coalesce(dataset, 'null'), coalesce(version, 'null')
       using errcode = 'DS001',
@@ -18,7 +20,7 @@ begin
   return v_row;
 end;
 $$;
-comment on function ds_private.find_version(text, text) is 'The registered dataset version of that name and version; raises DS001 when there is none.';
+comment on function ds_private.find_version(text, text) is 'The registered dataset version of that name and version; raises DS002 when version is not a semantic version, DS001 when there is no such version.';
 
 create or replace function ds_private.lock_dataset(version_id integer) returns void
 language plpgsql volatile as $$
