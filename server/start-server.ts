@@ -21,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   /** Per-request limits; each unset one falls back to its DS_* environment variable, then its default. */
   limits?: Partial<RequestLimits>;
+  /** Connections of each GraphQL pool (default 10; see graphql/mount.ts). */
+  graphqlPoolSize?: number;
   /** What is at databaseUrl (a standby, a pooler); found out at start when not given. */
   connection?: ConnectionKind;
 }
@@ -37,6 +39,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     connection: options.connection ?? await inspectConnection(options.databaseUrl),
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
-  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads];
+  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx, { poolSize: options.graphqlPoolSize }), builderThreads];
   return startHttpServer(mounts, { host: options.host, port: options.port });
 }

@@ -48,12 +48,12 @@ begin
                                     ds.count_points(dataset, version, start_at, end_at));
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
+  -- the typed range read, inlined into this query: rows in ts and key order from the primary key
   return query execute format(
-    'select t.ts, to_jsonb(t) - ''ts''%s from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s limit $3',
+    'select t.ts, to_jsonb(t) - ''ts''%s from ds_data.%I($1, $2) t limit $3',
     -- without key: rows in the order they were built or written, without the implicit column
     case when cardinality(v_version.key) = 0 then ' - ''row_number''' else '' end,
-    v_version.table_name,
-    (select string_agg(format(', t.%I', k), '' order by o) from unnest(ds_private.table_key(v_version)) with ordinality u(k, o)))
+    ds_private.version_read_name(v_version.table_name))
   using start_at, end_at, v_max_rows + 1;
   -- one row past the limit is read to know it is over: the rows gathered so far are dropped
   get diagnostics v_rows = row_count;
