@@ -56,6 +56,8 @@ export interface ReadsOptions {
   httpSeconds?: number;
   /** false: the SQL reads only. */
   http?: boolean;
+  /** Servers in this process (true) or each in a child process (false, the default). */
+  inProcess?: boolean;
 }
 
 /** Fill the table straight (INSERT ... SELECT), mark it built, analyze; returns the last minute. */
@@ -213,9 +215,14 @@ async function load(url: string, target: HttpTarget, minutes: number, seconds: n
   }
 }
 
-async function measureHttp(url: string, tableName: string, minutes: number, runs: number, seconds: number, log: (line: string) => void) {
+async function measureHttp(url: string, tableName: string, minutes: number, runs: number, seconds: number, inProcess: boolean, log: (line: string) => void) {
   const targets = httpTargets(tableName);
-  const servers = { ds: await startChild("ds", url, tableName), minimal: await startChild("minimal", url, tableName) };
+  const start = async (kind: "ds" | "minimal") => {
+    if (!inProcess) return startChild(kind, url, tableName);
+    process.env.API_KEYS = `bench:${sha256(API_KEY)}`;
+    return serve(kind, tableName, url);
+  };
+  const servers = { ds: await start("ds"), minimal: await start("minimal") };
   try {
     const rps: number[][] = targets.map(() => []);
     for (let run = 0; run < runs; run++) {
@@ -227,7 +234,10 @@ async function measureHttp(url: string, tableName: string, minutes: number, runs
     }
     return targets.map((t, i) => ({ name: t.name, rps: median(rps[i]!) }));
   } finally {
-    for (const s of Object.values(servers)) s.child.kill("SIGTERM");
+    for (const s of Object.values(servers)) {
+      if ("child" in s) s.child.kill("SIGTERM");
+      else await s.close();
+    }
   }
 }
 
@@ -239,7 +249,7 @@ export async function measureReads(db: BenchDatabase, log: (line: string) => voi
   log(`filling ${v.table} with ${rows.toLocaleString("en-US")} rows...`);
   const end = await fill(db.pool, v.id, v.table, rows);
   const reads = await measureSqlReads(db.pool, v.table, end, rows, runs, log);
-  const http = options.http === false ? [] : await measureHttp(db.url, v.table, Math.ceil(rows / TICKERS), runs, httpSeconds, log);
+  const http = options.http === false ? [] : await measureHttp(db.url, v.table, Math.ceil(rows / TICKERS), runs, httpSeconds, options.inProcess ?? false, log);
   return { rows, runs, reads, http, httpSeconds };
 }
 
@@ -273,9 +283,8 @@ export function printReads(r: ReadsResult): void {
   console.log(table(["server", "requests/s", "vs minimal"], r.http.map((x) => [x.name, x.rps, (x.rps / minimal.rps).toFixed(2)])));
 }
 
-/** The child process of `--serve`: prints `LISTENING <url>` and serves until killed. */
-async function serve(kind: string, tableName: string): Promise<void> {
-  const url = process.env.DATABASE_URL!;
+/** A server of `kind` on DATABASE_URL; resolves with its URL once it listens. */
+async function serve(kind: string, tableName: string, url = process.env.DATABASE_URL!): Promise<{ url: string; close(): Promise<void> }> {
   const pool = createPool(url, { max: CONNECTIONS });
   if (kind === "minimal") {
     const { createServer } = await import("node:http");
@@ -286,17 +295,22 @@ async function serve(kind: string, tableName: string): Promise<void> {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result.rows));
       }, (err: Error) => res.writeHead(500).end(err.message));
     });
-    server.listen(0, "127.0.0.1", () => console.log(`LISTENING http://127.0.0.1:${(server.address() as { port: number }).port}`));
-    return;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await pool.end();
+    };
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close };
   }
   const { startServer } = await import("../server/start-server.ts");
   const running = await startServer({ pool, databaseUrl: url, buildersDir: "bench/builders", port: 0, graphqlPoolSize: CONNECTIONS });
-  console.log(`LISTENING ${running.url}`);
+  return { url: running.url, close: async () => { await running.close(); await pool.end(); } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv[2] === "--serve") {
-    await serve(process.argv[3]!, process.argv[4]!);
+    console.log(`LISTENING ${(await serve(process.argv[3]!, process.argv[4]!)).url}`);
   } else {
     const envNumber = (name: string, fallback: number) => {
       const n = Number((process.env[name] ?? String(fallback)).replaceAll("_", ""));
@@ -309,6 +323,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const result = await measureReads(db, (l) => console.log(`   ${l}`), {
         rows: envNumber("BENCH_READ_ROWS", 500_000), runs: envNumber("BENCH_RUNS", 3), httpSeconds: envNumber("BENCH_HTTP_SECONDS", 5),
         http: process.env.BENCH_READS_HTTP !== "0",
+        inProcess: process.env.BENCH_READS_IN_PROCESS === "1",
       });
       printReads(result);
       for (const t of readTargets(result)) console.log(targetLine(t));
