@@ -43,11 +43,13 @@ const API_KEY = "ds_bench_reads_key";
 export interface ReadsResult {
   rows: number;
   runs: number;
-  /** Median rows/s into Node per read. */
-  reads: Array<{ name: string; rowsPerSec: number; seconds: number }>;
-  /** Median requests/s per HTTP server. */
-  http: Array<{ name: string; rps: number }>;
+  /** Median rows/s into Node per read; `perRun`: its rows/s in each run. */
+  reads: Array<{ name: string; rowsPerSec: number; seconds: number; perRun: number[] }>;
+  /** Median requests/s per HTTP server; `perRun`: its requests/s in each run. */
+  http: Array<{ name: string; rps: number; perRun: number[] }>;
   httpSeconds: number;
+  /** Whether the HTTP servers ran in the bench process (else each in a child process). */
+  inProcess: boolean;
 }
 
 export interface ReadsOptions {
@@ -90,7 +92,9 @@ async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, ro
   try {
     for (const r of reads) await client.query(r.sql, [START, end]); // warm up: caches, plans
     for (let run = 0; run < runs; run++) {
-      for (const [i, r] of reads.entries()) {
+      // each run starts with another query, so that none is always first after a pause
+      for (const i of reads.map((_, k) => (k + run) % reads.length)) {
+        const r = reads[i]!;
         const { ms: took, value } = await timed(() => client.query(r.sql, [START, end]));
         if (value.rowCount !== rows) throw new Error(`${r.name} returned ${value.rowCount} rows, not ${rows}`);
         ms[i]!.push(took);
@@ -100,7 +104,8 @@ async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, ro
   } finally {
     client.release();
   }
-  return reads.map((r, i) => ({ name: r.name, seconds: median(ms[i]!) / 1000, rowsPerSec: rows / (median(ms[i]!) / 1000) }));
+  return reads.map((r, i) => ({ name: r.name, seconds: median(ms[i]!) / 1000, rowsPerSec: rows / (median(ms[i]!) / 1000),
+    perRun: ms[i]!.map((m) => rows / (m / 1000)) }));
 }
 
 /** A server child process (`--serve ds|minimal`); resolves with its URL once it listens. */
@@ -226,13 +231,14 @@ async function measureHttp(url: string, tableName: string, minutes: number, runs
   try {
     const rps: number[][] = targets.map(() => []);
     for (let run = 0; run < runs; run++) {
-      for (const [i, t] of targets.entries()) {
+      for (const i of targets.map((_, k) => (k + run) % targets.length)) {
+        const t = targets[i]!;
         const r = await load(servers[t.kind].url, t, minutes, seconds);
         rps[i]!.push(r);
         log(`run ${run + 1}/${runs}: ${t.name}: ${formatNumber(r)} requests/s`);
       }
     }
-    return targets.map((t, i) => ({ name: t.name, rps: median(rps[i]!) }));
+    return targets.map((t, i) => ({ name: t.name, rps: median(rps[i]!), perRun: rps[i]! }));
   } finally {
     for (const s of Object.values(servers)) {
       if ("child" in s) s.child.kill("SIGTERM");
@@ -250,23 +256,28 @@ export async function measureReads(db: BenchDatabase, log: (line: string) => voi
   const end = await fill(db.pool, v.id, v.table, rows);
   const reads = await measureSqlReads(db.pool, v.table, end, rows, runs, log);
   const http = options.http === false ? [] : await measureHttp(db.url, v.table, Math.ceil(rows / TICKERS), runs, httpSeconds, options.inProcess ?? false, log);
-  return { rows, runs, reads, http, httpSeconds };
+  return { rows, runs, reads, http, httpSeconds, inProcess: options.inProcess ?? false };
 }
 
+/**
+ * The median over runs of (figure in that run ÷ baseline in the same run): the runs are
+ * paired, so a run slowed down by the machine's other work slows both sides of its ratio.
+ */
 function ratio(r: ReadsResult, list: "reads" | "http", name: string, baseline: string): number {
-  const pick = (n: string) => (r[list] as Array<{ name: string; rowsPerSec?: number; rps?: number }>).find((x) => x.name.startsWith(n))!;
-  const value = (x: { rowsPerSec?: number; rps?: number }) => x.rowsPerSec ?? x.rps ?? NaN;
-  return value(pick(name)) / value(pick(baseline));
+  const pick = (n: string) => (r[list] as Array<{ name: string; perRun: number[] }>).find((x) => x.name.startsWith(n))?.perRun;
+  const [x, base] = [pick(name), pick(baseline)];
+  if (!x || !base) return NaN;
+  return median(x.map((v, i) => v / base[i]!));
 }
 
 export function readTargets(r: ReadsResult): Target[] {
   const goals: Array<[string, string, "reads" | "http", string, string, number]> = [
-    ["typed reads", "typed read rows/s / raw SELECT rows/s", "reads", "typed read", "raw SELECT (baseline)", 0.9],
-    ["ds.data reads", "ds.data rows/s / raw SELECT rows/s", "reads", "ds.data", "raw SELECT (baseline)", 0.7],
-    ["GraphQL reads", "GraphQL 100-row rps / minimal node+pg rps", "http", "GraphQL", "minimal", 0.6],
-    ["REST reads", "REST 100-row rps / minimal node+pg rps", "http", "REST", "minimal", 0.6],
+    ["typed reads", "typed read rows/s / raw SELECT rows/s (median of per-run ratios)", "reads", "typed read", "raw SELECT (baseline)", 0.9],
+    ["ds.data reads", "ds.data rows/s / raw SELECT rows/s (median of per-run ratios)", "reads", "ds.data", "raw SELECT (baseline)", 0.7],
+    ["GraphQL reads", "GraphQL 100-row rps / minimal node+pg rps (median of per-run ratios)", "http", "GraphQL", "minimal", 0.6],
+    ["REST reads", "REST 100-row rps / minimal node+pg rps (median of per-run ratios)", "http", "REST", "minimal", 0.6],
   ];
-  return goals.map(([name, measure, list, which, baseline, goal]) => {
+  return goals.filter(([, , list]) => r[list].length > 0).map(([name, measure, list, which, baseline, goal]) => {
     const value = ratio(r, list, which, baseline);
     return { name, measure, value, goal: `>= ${goal.toFixed(2)}`, met: value >= goal };
   });
@@ -276,11 +287,13 @@ export function printReads(r: ReadsResult): void {
   heading("reads: rows into a Node pg client");
   note(`${r.rows.toLocaleString("en-US")} rows of ${DATASET} (${TICKERS} tickers per minute), analyzed; median of ${r.runs} run(s).`);
   const base = r.reads[0]!;
-  console.log(table(["read", "s", "rows/s", "vs raw SELECT"], r.reads.map((x) => [x.name, x.seconds.toFixed(2), x.rowsPerSec, (x.rowsPerSec / base.rowsPerSec).toFixed(2)])));
+  const paired = (x: { perRun: number[] }, b: { perRun: number[] }) => median(x.perRun.map((v, i) => v / b.perRun[i]!)).toFixed(2);
+  console.log(table(["read", "s", "rows/s", "vs raw SELECT (per-run ratios, median)"], r.reads.map((x) => [x.name, x.seconds.toFixed(2), x.rowsPerSec, paired(x, base)])));
   heading("reads over HTTP: the same 100-row window, 16 connections");
-  note(`each server in its own child process with a pool of ${CONNECTIONS}; ${r.httpSeconds} s per server and run; median of ${r.runs}.`);
-  const minimal = r.http[0]!;
-  console.log(table(["server", "requests/s", "vs minimal"], r.http.map((x) => [x.name, x.rps, (x.rps / minimal.rps).toFixed(2)])));
+  note(`${r.inProcess ? "both servers in the bench process" : "each server in its own child process"}, pools of ${CONNECTIONS}; ${r.httpSeconds} s per server and run; median of ${r.runs}.`);
+  const minimal = r.http[0];
+  if (!minimal) return;
+  console.log(table(["server", "requests/s", "vs minimal (per-run ratios, median)"], r.http.map((x) => [x.name, x.rps, paired(x, minimal)])));
 }
 
 /** A server of `kind` on DATABASE_URL; resolves with its URL once it listens. */
