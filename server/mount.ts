@@ -30,6 +30,8 @@ export interface ServerContext {
   builders?: BuilderPool;
   /** Per-request limits (request-limits.ts); default: resolveLimits() from the environment. */
   limits?: RequestLimits;
+  /** REST reads' pool (rest/read-session.ts): undefined until first used, null behind a transaction pooler. */
+  readPool?: pg.Pool | null;
   /** A standby or a transaction pooler at the other end of databaseUrl (no LISTEN on either). */
   connection?: ConnectionKind;
 }

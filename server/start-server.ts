@@ -22,6 +22,8 @@ export interface ServeOptions {
   port?: number;
   /** Per-request limits; each unset one falls back to its DS_* environment variable, then its default. */
   limits?: Partial<RequestLimits>;
+  /** Connections of each GraphQL pool (default 10; see graphql/mount.ts). */
+  graphqlPoolSize?: number;
   /** What is at databaseUrl (a standby, a pooler); found out at start when not given. */
   connection?: ConnectionKind;
 }
@@ -43,6 +45,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
   const keyListener = { name: "API keys", handle: () => false, close: () => apiKeys.close() };
-  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads, keyListener];
+  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx, { poolSize: options.graphqlPoolSize }), builderThreads, keyListener];
   return startHttpServer(mounts, { host: options.host, port: options.port });
 }

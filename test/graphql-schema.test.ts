@@ -39,7 +39,7 @@ describe("GraphQL SDL", () => {
   it("exposes the documented entry points", () => {
     const sdl = readFileSync(SCHEMA_FILE, "utf8");
     for (const field of ["datasets(", "dataset(name: String!, version: String!)", "builds(", "build(id: BigInt!)", "calendars(",
-      "data(", "missing(", "calendarPoints(", "mockOhlcV0_1_0(", "buildProgress(id: BigInt!)", "newRows(dataset: String!, version: String)",
+      "data(", "missing(", "calendarPoints(", "mockOhlcV0_1_0(", "mockOhlcV0_1_0Rows(", "buildProgress(id: BigInt!)", "newRows(dataset: String!, version: String)",
       "cancel(id: BigInt!)", "delete(dataset: String!"]) {
       expect(sdl).toContain(`  ${field}`);
     }

@@ -6,6 +6,8 @@
  * - Typed tables of `ds_data`: the dataset name in camel case, then `V` and the version
  *   with underscores kept, so that versions stay distinct: `ds_data.t_root_v0_1_0` is the
  *   type `TRootV0_1_0` and the connection `tRootV0_1_0` (1.10.0 and 11.0.0 never collide).
+ * - Typed range reads `ds_data.<table>_rows(start_at, end_at)`: the connection's name and
+ *   `Rows`, `tRootV0_1_0Rows(startAt, endAt, first, after)`.
  */
 import type { PgCodecWithAttributes, PgResource } from "postgraphile/@dataplan/pg";
 
@@ -27,6 +29,14 @@ function dataTypeName(inflection: GraphileBuild.Inflection, codec: Codec): strin
   if (schemaOf(codec) !== "ds_data") return null;
   const parts = splitTableName(codec.name);
   return parts ? `${inflection.upperCamelCase(parts[0])}V${parts[1]}` : null;
+}
+
+/** `t_root_v0_1_0_rows` (a typed range read, sql/registry/version_reads.sql) → `tRootV0_1_0Rows`. */
+function readFieldName(inflection: GraphileBuild.Inflection, name: string): string | null {
+  const parts = name.endsWith("_rows") ? splitTableName(name.slice(0, -"_rows".length)) : null;
+  if (!parts) return null;
+  const type = `${inflection.upperCamelCase(parts[0])}V${parts[1]}`;
+  return `${type[0]!.toLowerCase()}${type.slice(1)}Rows`;
 }
 
 function dataFieldName(inflection: GraphileBuild.Inflection, codec: Codec): string | null {
@@ -65,6 +75,10 @@ export const DsInflectionPlugin: GraphileConfig.Plugin = {
       _attributeName(previous, _options, details) {
         // the catalog views are not Relay nodes: their `id` stays `id`
         return previous!(schemaOf(details.codec) === "ds" ? { ...details, skipRowId: true } : details);
+      },
+      customQueryField(previous, _options, details) {
+        const pgName = (details.resource.extensions as { pg?: { name?: string } } | undefined)?.pg?.name;
+        return (schemaOf(details.resource) === "ds_data" && pgName ? readFieldName(this, pgName) : null) ?? previous!(details);
       },
       customQueryListField(previous, _options, details) {
         // ds functions are either lists or connections, never both: no "List" suffix

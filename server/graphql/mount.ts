@@ -5,7 +5,9 @@
  *   browser (the Ruru GraphiQL page, assets under /graphiql/static/), WebSocket
  *   subscriptions on `/graphql` (graphql-ws).
  * - Requests act as ds_reader (anonymous, reader JWT) or ds_builder (API key, builder
- *   JWT) through `SET ROLE`; a bad credential is a 401 (see auth.ts).
+ *   JWT) through `SET ROLE`; a bad credential is a 401 (see auth.ts). Anonymous requests
+ *   run on a second pool whose sessions start as ds_reader with the anonymous settings,
+ *   without a transaction per request (anonymous-pool.ts); not behind a transaction pooler.
  * - The schema follows the database: a NOTIFY on channel `postgraphile_watch` (any
  *   payload) makes PostGraphile introspect again, e.g. after datasets are registered, so
  *   new dataset versions get their connections without a restart (no event trigger is
@@ -29,6 +31,8 @@ import { PgSubscriber } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { limitsOf, type Mount, type ServerContext } from "../mount.ts";
 import { sqlLimitSettings } from "../request-limits.ts";
+import { createSessionPool } from "../session-pool.ts";
+import { makeAnonymousPoolPlugin } from "./anonymous-pool.ts";
 import { AuthError, DS_ROLES, makeAuthenticator } from "./auth.ts";
 import { maskError } from "./errors.ts";
 import { createNotifyStreams } from "./notify-streams.ts";
@@ -40,7 +44,7 @@ import { makeRequestAuth } from "./request-auth.ts";
 export interface GraphqlMountOptions {
   /** HS256 secret of accepted JWTs; default `process.env.JWT_SECRET` (unset: no JWTs). */
   jwtSecret?: string;
-  /** Connections of the mount's own pool (default 10). */
+  /** Connections of the mount's own pool, and of its anonymous pool (default 10 each). */
   poolSize?: number;
 }
 
@@ -78,7 +82,8 @@ function unauthorized(res: ServerResponse, message: string): void {
 }
 
 export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMountOptions = {}): Promise<Mount> {
-  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: options.poolSize ?? 10 });
+  const poolSize = options.poolSize ?? 10;
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: poolSize });
   pool.on("error", () => {}); // idle clients that lose their server are replaced
   pool.on("connect", (client) => client.on("error", () => {}));
   // a standby cannot LISTEN and a transaction pooler would lose the session: say so once, poll
@@ -91,13 +96,21 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
   const limits = limitsOf(ctx);
   const sqlLimits = sqlLimitSettings(limits);
   /** The role, the SQL limits, and a statement timeout for anonymous requests. */
-  const pgSettings = (rc: Partial<Grafast.RequestContext>): Record<string, string> => {
-    const who = auth.of(rc);
-    return {
-      ...(useRoles ? { role: who.role } : {}),
-      ...sqlLimits,
-      ...(who.via === "anonymous" ? { statement_timeout: limits.anonymousStatementTimeout } : {}),
-    };
+  const settingsOf = (who: { role: string; via: string }): Record<string, string> => ({
+    ...(useRoles ? { role: who.role } : {}),
+    ...sqlLimits,
+    ...(who.via === "anonymous" ? { statement_timeout: limits.anonymousStatementTimeout } : {}),
+  });
+  const pgSettings = (rc: Partial<Grafast.RequestContext>): Record<string, string> => settingsOf(auth.of(rc));
+  // a transaction pooler neither takes startup options nor keeps a session's settings
+  const anonymousPool = ctx.connection?.pooled ? null
+    : createSessionPool(ctx.databaseUrl, settingsOf({ role: "ds_reader", via: "anonymous" }), poolSize, { defaultTypes: true });
+  const isAnonymous = (rc: Partial<Grafast.RequestContext>) => {
+    try {
+      return auth.of(rc).via === "anonymous";
+    } catch {
+      return false; // a bad WebSocket credential: pgSettings reports it
+    }
   };
   const preset: GraphileConfig.Preset = {
     extends: [
@@ -109,7 +122,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
         pgSettings,
       }),
     ],
-    plugins: [makeLimitsPlugin(limits)],
+    plugins: [makeLimitsPlugin(limits), ...(anonymousPool ? [makeAnonymousPoolPlugin({ pool: anonymousPool, isAnonymous })] : [])],
     gather: { installWatchFixtures: false },
     grafserv: {
       watch: true,
@@ -131,6 +144,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
     await pgl.release();
     pgSubscriber.release();
     await pool.end();
+    await anonymousPool?.end();
     throw err;
   }
   const serv = pgl.createServ(grafserv);
@@ -181,6 +195,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
       await pgl.release(); // releases the grafserv instance too
       pgSubscriber.release();
       await pool.end();
+      await anonymousPool?.end();
     },
   };
 }

@@ -9,27 +9,48 @@ import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { DsError } from "../../db/errors.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
-import { limitsOf, type ServerContext } from "../mount.ts";
-import { sqlLimitSettings } from "../request-limits.ts";
+import type { ServerContext } from "../mount.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
 import { boolParam, choiceParam, parseTimestamp, requiredParams } from "./request-params.ts";
 import { naiveIso, utcIso } from "./timestamp-sql.ts";
-import { withUtcSession } from "./utc-session.ts";
+import { withReadSession } from "./read-session.ts";
 
 export interface Target {
   name: string;
   version: string;
 }
 
-/** One row per timestamp with its rows in key order, as JSON text; `returned` counts them. */
-export const groupedRowsSql = `
+/** One row per timestamp with its rows in key order, as JSON text; `returned` counts them. `where`: a condition on the read. */
+function groupedRows(where = "true"): string {
+  return `
   select count(*)::integer as returned,
          coalesce(json_agg(json_build_object('timestamp', g.t, 'data', g.rows) order by g.ts), '[]')::text as rows
   from (select d.ts, ${naiveIso("d.ts")} as t, json_agg(d.data order by d.n) as rows
         from ds.data($1, $2, $3, $4, build => $5) with ordinality as d(ts, data, n)
+        where ${where}
         group by d.ts) g`;
+}
+export const groupedRowsSql = groupedRows();
+
+/**
+ * The JSON read in one statement (one round trip): the calendar points first (the rows are
+ * read only when there are some: a gating filter), then the grouped rows, then whether a
+ * gap is left (not with build-data, which built them).
+ */
+const jsonReadSql = `
+  select c.n::text as total, g.returned, g.rows,
+         case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
+  from (select ds.count_points($1, $2, $3, $4) as n) c
+  left join lateral (${groupedRows("c.n > 0")}) g on true`;
+
+function noPoints(name: string, version: string, startText: string, endText: string): DsError {
+  // "no valid timestamps in range": the original builder server's words
+  return new DsError("DS013", `no valid timestamps in range [${startText}, ${endText}] for ${name} ${version}: the calendar has no points there`, {
+    hint: "Widen the range, or check the dataset's calendar and start-date (select * from ds.datasets).",
+  });
+}
 
 export async function getData(ctx: ServerContext, res: ServerResponse, { name, version }: Target, query: URLSearchParams): Promise<void> {
   const [startText, endText] = requiredParams(query, ["start", "end"]);
@@ -37,23 +58,20 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   const format = choiceParam(query, "format", ["json", "csv"] as const, "json");
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
-  await withUtcSession(ctx.pool, (db) => cancelOnClose(ctx.pool, db, res, async () => {
-    const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
-    if (total === 0) {
-      throw new DsError("DS013", `no valid timestamps in range [${startText}, ${endText}] for ${name} ${version}: the calendar has no points there`, {
-        hint: "Widen the range, or check the dataset's calendar and start-date (select * from ds.datasets).",
-      });
+  await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
+    if (format === "csv") {
+      const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
+      if (total === 0) throw noPoints(name, version, startText!, endText!);
+      const csv = await readCsv(db, args, build);
+      const complete = build || !(await db.query<{ gaps: boolean }>("select exists (select from ds.missing($1, $2, $3, $4)) as gaps", args)).rows[0]!.gaps;
+      return sendText(res, complete ? 200 : 206, "text/csv; charset=utf-8", csv);
     }
-    const result = format === "csv" ? await readCsv(db, args, build)
-      : await db.query<{ returned: number; rows: string }>(groupedRowsSql, [...args, build]);
+    const { total, returned, rows, gaps } = (await db.query<{ total: string; returned: number; rows: string; gaps: boolean }>(jsonReadSql, [...args, build])).rows[0]!;
+    if (Number(total) === 0) throw noPoints(name, version, startText!, endText!);
     // complete when nothing in the range is left to build (a built-empty point is built)
-    const complete = build || !(await db.query<{ gaps: boolean }>("select exists (select from ds.missing($1, $2, $3, $4)) as gaps", args)).rows[0]!.gaps;
-    const status = complete ? 200 : 206;
-    if (typeof result === "string") return sendText(res, status, "text/csv; charset=utf-8", result);
-    const { returned, rows } = result.rows[0]!;
-    sendJsonText(res, status, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
+    sendJsonText(res, gaps ? 206 : 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
       `"total_timestamps":${total},"returned_timestamps":${returned},"rows":${rows}}`);
-  }), sqlLimitSettings(limitsOf(ctx)));
+  }));
 }
 
 const numericTypes = new Set(["int", "float", "numeric"]);

@@ -69,5 +69,9 @@ export function createRestMount(ctx: ServerContext): Mount {
       }
       return true;
     },
+    async close() {
+      await ctx.readPool?.end();
+      ctx.readPool = undefined;
+    },
   };
 }

@@ -49,9 +49,10 @@ begin
       format('%s field %s (%s%s).', v.name, v_field ->> 'name', v_field ->> 'type',
              case when (v_field ->> 'nullable')::boolean then ', nullable' else '' end));
   end loop;
+  perform ds_private.create_version_read(version_id);
 end;
 $$;
-comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns); without key, the last column row_number and primary key (ts, row_number).';
+comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns); without key, the last column row_number and primary key (ts, row_number); and its typed range read ds_data.<table_name>_rows (version_reads.sql).';
 
 create or replace function ds_private.refresh_dataset_view(dataset_id integer) returns void
 language plpgsql volatile as $$

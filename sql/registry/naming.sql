@@ -4,6 +4,9 @@
 --   * the table of one version is ds_data.<view_name>_v<version>, the version with "." and
 --     "-" replaced by "_" and lowercased (mock-ohlc 0.1.0 -> ds_data.mock_ohlc_v0_1_0);
 --     at most 58 bytes, so that its primary key <table>_pkey fits in 63;
+--   * the typed range read of one version is the function ds_data.<table>_rows(start_at,
+--     end_at) (mock_ohlc_v0_1_0_rows): at most 63 bytes by the same limit; functions and
+--     relations have separate names, and one table has one function, so it never collides;
 --   * any collision is rejected (DS014): two datasets with one view name, a view name equal
 --     to a table name, or a name already taken by another relation in ds_data.
 
@@ -18,6 +21,12 @@ language sql immutable strict parallel safe as $$
   select ds_private.dataset_view_name(dataset) || '_v' || lower(translate(version, '.-', '__'))
 $$;
 comment on function ds_private.dataset_table_name(text, text) is 'The table in ds_data of one dataset version: <view name>_v<version with . and - as _>, for example mock_ohlc_v0_1_0.';
+
+create or replace function ds_private.version_read_name(table_name text) returns text
+language sql immutable strict parallel safe as $$
+  select table_name || '_rows'
+$$;
+comment on function ds_private.version_read_name(text) is 'The typed range read in ds_data of the version whose table is table_name: <table>_rows, for example mock_ohlc_v0_1_0_rows.';
 
 create or replace function ds_private.check_dataset_name(dataset text, version text) returns void
 language plpgsql volatile as $$
