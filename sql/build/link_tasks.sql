@@ -1,24 +1,35 @@
 -- Linking a build's new tasks to the dependency tasks whose points their windows read,
--- then enqueueing the ones with nothing to wait for.
+-- then enqueueing the ones with nothing to wait for. Linear in the number of tasks: the
+-- windows come from one set-based call per dependency edge (ds_private.dependency_reaches)
+-- and the overlaps from a GiST index on unfinished tasks' points (migration 000015).
 
 create or replace function ds_private.link_tasks(build_id bigint) returns void
 language plpgsql volatile as $$
 begin
   insert into ds_private.task_edges (task_id, depends_on)
-  select distinct t.id, dt.id
-  from ds_private.tasks t
-  join ds_private.dependencies d on d.dataset_version_id = t.dataset_version_id
-  cross join lateral ds_private.dependency_window(t.points, d) w
-  join ds_private.tasks dt on dt.dataset_version_id = d.depends_on_id
-   and dt.state in ('waiting', 'queued', 'running') and dt.points && w
-  where t.build_id = link_tasks.build_id
+  -- every new task's reach on each of its dependencies, one set-based call per edge
+  -- (materialized: computed once, never re-run per joined row), then the dependency's
+  -- unfinished tasks whose points it overlaps (tasks_active_points_idx)
+  with reaches as materialized (
+    select d.depends_on_id, r.id, r.reach
+    from ds_private.build_datasets bd
+    join ds_private.dependencies d on d.dataset_version_id = bd.dataset_version_id
+    cross join lateral (select array_agg(t.id) as ids, array_agg(t.points) as points from ds_private.tasks t
+                        where t.build_id = link_tasks.build_id and t.dataset_version_id = d.dataset_version_id) n
+    cross join lateral ds_private.dependency_reaches(d, n.ids, n.points) r
+    where bd.build_id = link_tasks.build_id and n.ids is not null
+  )
+  select distinct r.id, dt.id
+  from reaches r
+  join ds_private.tasks dt on dt.points && r.reach and dt.dataset_version_id = r.depends_on_id
+   and dt.state in ('waiting', 'queued', 'running')
   union
   -- the same dataset's unfinished earlier tasks over the same points (a rebuild of stale
   -- keys, or of points invalidated in flight): one after the other, never concurrently
   select t.id, dt.id
   from ds_private.tasks t
-  join ds_private.tasks dt on dt.dataset_version_id = t.dataset_version_id and dt.id < t.id
-   and dt.state in ('waiting', 'queued', 'running') and dt.points && t.points
+  join ds_private.tasks dt on dt.points && t.points and dt.dataset_version_id = t.dataset_version_id and dt.id < t.id
+   and dt.state in ('waiting', 'queued', 'running')
   where t.build_id = link_tasks.build_id;
 
   update ds_private.tasks t set pending = e.n
