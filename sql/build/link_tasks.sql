@@ -1,35 +1,47 @@
 -- Linking a build's new tasks to the dependency tasks whose points their windows read,
 -- then enqueueing the ones with nothing to wait for. Linear in the number of tasks: the
--- windows come from one set-based call per dependency edge (ds_private.dependency_reaches)
--- and the overlaps from a GiST index on unfinished tasks' points (migration 000015).
+-- windows come from one set-based call per dependency edge (ds_private.dependency_reaches),
+-- the overlaps from an equi-join on time buckets (ds_private.time_buckets) of a width of
+-- one of the dataset's chunks on its own grid (chunk x step).
 
 create or replace function ds_private.link_tasks(build_id bigint) returns void
 language plpgsql volatile as $$
 begin
   insert into ds_private.task_edges (task_id, depends_on)
-  -- every new task's reach on each of its dependencies, one set-based call per edge
-  -- (materialized: computed once, never re-run per joined row), then the dependency's
-  -- unfinished tasks whose points it overlaps (tasks_active_points_idx)
-  with reaches as materialized (
-    select d.depends_on_id, r.id, r.reach
-    from ds_private.build_datasets bd
-    join ds_private.dependencies d on d.dataset_version_id = bd.dataset_version_id
+  with datasets as (
+    select v.id, extract(epoch from v.step) * v.chunk as width
+    from ds_private.build_datasets bd join ds_private.dataset_versions v on v.id = bd.dataset_version_id
+    where bd.build_id = link_tasks.build_id
+  ), reaches as materialized (
+    -- every new task's reach on each of its dependencies, one set-based call per edge
+    -- (materialized: computed once, never re-run per joined row), by bucket
+    select d.depends_on_id as dataset_version_id, r.id, r.reach, b.bucket
+    from datasets x
+    join ds_private.dependencies d on d.dataset_version_id = x.id
+    join datasets y on y.id = d.depends_on_id
     cross join lateral (select array_agg(t.id) as ids, array_agg(t.points) as points from ds_private.tasks t
                         where t.build_id = link_tasks.build_id and t.dataset_version_id = d.dataset_version_id) n
     cross join lateral ds_private.dependency_reaches(d, n.ids, n.points) r
-    where bd.build_id = link_tasks.build_id and n.ids is not null
+    cross join lateral ds_private.time_buckets(range_merge(r.reach), y.width) b(bucket)
+    where n.ids is not null
+  ), unfinished as materialized (
+    -- the unfinished tasks (of any build) of the build's datasets, by bucket
+    select t.id, t.dataset_version_id, t.points, t.build_id, b.bucket
+    from datasets x
+    join ds_private.tasks t on t.dataset_version_id = x.id and t.state in ('waiting', 'queued', 'running')
+    cross join lateral ds_private.time_buckets(range_merge(t.points), x.width) b(bucket)
   )
-  select distinct r.id, dt.id
+  -- the dependency's unfinished tasks whose points a reach overlaps
+  select r.id, dt.id
   from reaches r
-  join ds_private.tasks dt on dt.points && r.reach and dt.dataset_version_id = r.depends_on_id
-   and dt.state in ('waiting', 'queued', 'running')
+  join unfinished dt on dt.dataset_version_id = r.dataset_version_id and dt.bucket = r.bucket and dt.points && r.reach
   union
   -- the same dataset's unfinished earlier tasks over the same points (a rebuild of stale
   -- keys, or of points invalidated in flight): one after the other, never concurrently
   select t.id, dt.id
-  from ds_private.tasks t
-  join ds_private.tasks dt on dt.points && t.points and dt.dataset_version_id = t.dataset_version_id and dt.id < t.id
-   and dt.state in ('waiting', 'queued', 'running')
+  from unfinished t
+  join unfinished dt on dt.dataset_version_id = t.dataset_version_id and dt.bucket = t.bucket and dt.id < t.id
+   and dt.points && t.points
   where t.build_id = link_tasks.build_id;
 
   update ds_private.tasks t set pending = e.n
