@@ -11,6 +11,7 @@
  * ds.build of the chain's root alone (about 520 tasks), each call in a transaction that is
  * rolled back, so every call plans the same unbuilt years.
  */
+import { readFileSync } from "node:fs";
 import type pg from "pg";
 import type { Target } from "./report.ts";
 import { startWorker } from "../worker/run-worker.ts";
@@ -142,17 +143,38 @@ export interface ChainPlanning {
   chainEdges: number;
   /** chainMs / (datasets x oneMs): planning is linear when this stays near 1 */
   ratio: number;
+  /**
+   * The same two medians in CPU time of the server process that ran ds.build (from
+   * /proc/<pid>/stat, 10 ms ticks; null when the server is not on this machine): wall time
+   * on a busy machine counts the waits for a core, CPU time only the work.
+   */
+  oneCpuMs: number | null;
+  chainCpuMs: number | null;
   oneSamples: number[];
   chainSamples: number[];
 }
 
-/** ds.build of one dataset in a rolled-back transaction: its latency, tasks and edges. */
-async function planRolledBack(client: pg.PoolClient, dataset: string): Promise<{ ms: number; tasks: number; edges: number }> {
+/** CPU milliseconds (user + system) a local process has used, or null when it cannot be read. */
+function processCpuMs(pid: number): number | null {
+  try {
+    // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** ds.build of one dataset in a rolled-back transaction: its latency, server CPU time, tasks and edges. */
+async function planRolledBack(client: pg.PoolClient, pid: number, dataset: string): Promise<{ ms: number; cpuMs: number | null; tasks: number; edges: number }> {
   await client.query("begin");
   try {
+    const cpu0 = processCpuMs(pid);
     const t0 = now();
     const { id } = (await client.query("select ds.build($1, '0.1.0', $2, $3) as id", [dataset, TEN_YEARS.start, TEN_YEARS.end])).rows[0];
     const ms = now() - t0;
+    const cpu1 = processCpuMs(pid);
+    const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
     const { tasks, edges } = (
       await client.query(
         `select count(*)::int as tasks, (select count(*)::int from ds_private.task_edges e join ds_private.tasks t on t.id = e.task_id
@@ -161,7 +183,7 @@ async function planRolledBack(client: pg.PoolClient, dataset: string): Promise<{
         [id],
       )
     ).rows[0];
-    return { ms, tasks, edges };
+    return { ms, cpuMs, tasks, edges };
   } finally {
     await client.query("rollback");
   }
@@ -176,15 +198,22 @@ export async function measureChainPlanning(db: { pool: pg.Pool }, log: (s: strin
   const client = await db.pool.connect();
   const oneSamples: number[] = [];
   const chainSamples: number[] = [];
-  let one = { ms: 0, tasks: 0, edges: 0 };
-  let chain = { ms: 0, tasks: 0, edges: 0 };
+  const oneCpu: number[] = [];
+  const chainCpu: number[] = [];
+  let one = { ms: 0, cpuMs: null as number | null, tasks: 0, edges: 0 };
+  let chain = { ms: 0, cpuMs: null as number | null, tasks: 0, edges: 0 };
   try {
+    const pid = Number((await client.query("select pg_backend_pid() as pid")).rows[0].pid);
     for (let i = 0; i <= runs; i++) {
-      one = await planRolledBack(client, CHAIN.root);
-      chain = await planRolledBack(client, CHAIN.top);
+      one = await planRolledBack(client, pid, CHAIN.root);
+      chain = await planRolledBack(client, pid, CHAIN.top);
       if (i === 0) continue; // warm-up
       oneSamples.push(one.ms);
       chainSamples.push(chain.ms);
+      if (one.cpuMs !== null && chain.cpuMs !== null) {
+        oneCpu.push(one.cpuMs);
+        chainCpu.push(chain.cpuMs);
+      }
     }
   } finally {
     client.release();
@@ -194,8 +223,14 @@ export async function measureChainPlanning(db: { pool: pg.Pool }, log: (s: strin
   }
   const oneMs = median(oneSamples);
   const chainMs = median(chainSamples);
-  const result = { runs, oneMs, oneTasks: one.tasks, chainMs, chainTasks: chain.tasks, chainEdges: chain.edges, ratio: chainMs / (CHAIN.datasets * oneMs), oneSamples, chainSamples };
-  log(`   ${CHAIN.root} alone: ${one.tasks} tasks in ${oneMs.toFixed(1)} ms; ${CHAIN.top} (the chain of ${CHAIN.datasets}): ${chain.tasks} tasks, ${chain.edges} edges in ${chainMs.toFixed(1)} ms (medians of ${runs})`);
+  const oneCpuMs = oneCpu.length ? median(oneCpu) : null;
+  const chainCpuMs = chainCpu.length ? median(chainCpu) : null;
+  const result = {
+    runs, oneMs, oneTasks: one.tasks, chainMs, chainTasks: chain.tasks, chainEdges: chain.edges, ratio: chainMs / (CHAIN.datasets * oneMs),
+    oneCpuMs, chainCpuMs, oneSamples, chainSamples,
+  };
+  const cpu = (ms: number | null) => (ms === null ? "" : ` (server CPU ${ms.toFixed(0)} ms)`);
+  log(`   ${CHAIN.root} alone: ${one.tasks} tasks in ${oneMs.toFixed(1)} ms${cpu(oneCpuMs)}; ${CHAIN.top} (the chain of ${CHAIN.datasets}): ${chain.tasks} tasks, ${chain.edges} edges in ${chainMs.toFixed(1)} ms${cpu(chainCpuMs)} (medians of ${runs})`);
   return result;
 }
 
