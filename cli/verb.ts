@@ -3,8 +3,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DsError } from "../db/errors.ts";
 import { globalOptionSpec, type GlobalOptions } from "./context.ts";
 
+/** A verb's code (its summary lives in verbs.ts, so that `ds --help` loads no verb). */
 export interface Verb {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
 

@@ -1,16 +1,25 @@
-/** Every verb of the `ds` command. */
-import { apiKey } from "./commands/api-key.ts";
-import { build } from "./commands/build.ts";
-import { calendars } from "./commands/calendars.ts";
-import { data } from "./commands/data.ts";
-import { remove } from "./commands/delete.ts";
-import { importRows } from "./commands/import.ts";
-import { serve } from "./commands/serve.ts";
-import { migrate } from "./commands/migrate.ts";
-import { status } from "./commands/status.ts";
-import { sync } from "./commands/sync.ts";
-import { up } from "./commands/up.ts";
-import { worker } from "./commands/worker.ts";
+/**
+ * Every verb of the `ds` command: its one-line summary, and its code loaded only when it
+ * runs (`ds --help` and `ds --version` load none of them: see docs/cli.md).
+ */
 import type { Verb } from "./verb.ts";
 
-export const verbs: Record<string, Verb> = { up, migrate, sync, worker, serve, build, data, import: importRows, delete: remove, status, calendars, "api-key": apiKey };
+export interface VerbEntry {
+  summary: string;
+  load(): Promise<Verb>;
+}
+
+export const verbs: Record<string, VerbEntry> = {
+  up: { summary: "database, migrations, sync and worker in one process (what npm start runs)", load: async () => (await import("./commands/up.ts")).up },
+  migrate: { summary: "apply migrations/ and sql/ to the database", load: async () => (await import("./commands/migrate.ts")).migrate },
+  sync: { summary: "register calendars/ and builders/<name>/<version>/config.toml", load: async () => (await import("./commands/sync.ts")).sync },
+  worker: { summary: "run builders for queued chunks (safe to run many times)", load: async () => (await import("./commands/worker.ts")).worker },
+  serve: { summary: "GraphQL, REST, health and metrics over HTTP (default http://127.0.0.1:4000)", load: async () => (await import("./commands/serve.ts")).serve },
+  build: { summary: "build a dataset version and its dependencies over [START, END]", load: async () => (await import("./commands/build.ts")).build },
+  data: { summary: "print the rows of a dataset version in [START, END] (table, csv or json)", load: async () => (await import("./commands/data.ts")).data },
+  import: { summary: "write the rows of a CSV file into a dataset fed from outside ([write])", load: async () => (await import("./commands/import.ts")).importRows },
+  delete: { summary: "delete the rows of a dataset version in [START, END] and invalidate its dependents there", load: async () => (await import("./commands/delete.ts")).remove },
+  status: { summary: "list dataset versions with their built ranges, and queued or running builds", load: async () => (await import("./commands/status.ts")).status },
+  calendars: { summary: "list calendars, or print the points of one calendar in [START, END]", load: async () => (await import("./commands/calendars.ts")).calendars },
+  "api-key": { summary: "create, list or revoke the API keys of the REST and GraphQL APIs (effective at once)", load: async () => (await import("./commands/api-key.ts")).apiKey },
+};

@@ -19,7 +19,7 @@ import { calendarFileSchema, fieldPath, holidayFileSchema } from "./calendar-fil
 const CALENDAR_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 function invalid(file: string, problem: string): DsError {
-  return new DsError("DS019", `${file}: ${problem}`, {
+  return new DsError("DS047", `${file}: ${problem}`, {
     detail: `The calendar file ${file} is not valid.`,
     hint: "See calendars/holidays/nyse.toml for the rule forms and calendars/nyse.toml for a calendar.",
   });

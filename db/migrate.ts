@@ -1,8 +1,12 @@
 /**
  * The migrator: graphile-worker's schema, then `migrations/` (forward-only, each in its
- * own transaction, its row inserted first) and `sql/` (every replaceable object,
- * re-applied as a whole when the content of any file changes). Several processes may
- * migrate at once: a session advisory lock serialises them.
+ * own transaction, its row inserted first, frozen once applied) and `sql/` (every
+ * replaceable object, re-applied as a whole when the content of any file changes; the
+ * functions of `ds` and `ds_private` it no longer defines are dropped). A database migrated
+ * by newer code is refused (DS044): one with a migration this checkout does not have, or
+ * whose sql/ history already holds this checkout's sql/ under a newer one. Several
+ * processes may migrate at once: a session advisory lock serialises them. See
+ * docs/migrations.md.
  */
 import { runMigrations } from "graphile-worker";
 import { createHash } from "node:crypto";
@@ -20,6 +24,11 @@ export interface MigrateResult {
   sqlReapplied: boolean;
 }
 
+export interface MigrateOptions {
+  /** Re-apply this checkout's sql/ even when the database had it before a newer one (a deliberate rollback). */
+  allowDowngrade?: boolean;
+}
+
 function sqlFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -31,8 +40,13 @@ function sqlFiles(dir: string): string[] {
   };
   walk(dir);
   // Views read functions and tables: they go after them; grants go last of all.
-  const rank = (p: string) => (relative(dir, p).startsWith("grants/") ? 2 : relative(dir, p).startsWith("views/") ? 1 : 0);
+  const rank = (p: string) => (isGrants(dir, p, "") ? 2 : relative(dir, p).startsWith("views/") ? 1 : 0);
   return [0, 1, 2].flatMap((r) => out.filter((p) => rank(p) === r));
+}
+
+/** A file of sql/grants/ (applied last). `root` is the project root, or the sql/ directory with `sub` "". */
+function isGrants(root: string, path: string, sub = "sql/"): boolean {
+  return relative(root, path).startsWith(`${sub}grants/`);
 }
 
 export async function checkServerVersion(client: pg.ClientBase): Promise<number> {
@@ -48,7 +62,7 @@ export async function checkServerVersion(client: pg.ClientBase): Promise<number>
 }
 
 /** Bring the database at `pool` up to date; safe to run concurrently. */
-export async function migrate(pool: pg.Pool, root = projectRoot()): Promise<MigrateResult> {
+export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngrade = process.env.DS_ALLOW_DOWNGRADE === "1" }: MigrateOptions = {}): Promise<MigrateResult> {
   const client = await pool.connect();
   const applied: string[] = [];
   let sqlReapplied = false;
@@ -62,11 +76,13 @@ export async function migrate(pool: pg.Pool, root = projectRoot()): Promise<Migr
         name text primary key, hash text not null, applied_at timestamptz not null default now())`);
     const done = new Map((await client.query<{ name: string; hash: string }>("select name, hash from ds_private.migrations")).rows.map((r) => [r.name, r.hash]));
     const migrationsDir = join(root, "migrations");
-    for (const file of readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort()) {
+    const files = readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
+    refuseNewerMigrations([...done.keys()], files);
+    for (const file of files) {
       const text = readFileSync(join(migrationsDir, file), "utf8");
       if (done.has(file)) {
         if (done.get(file) !== hash(text)) {
-          throw new DsError("DS020", `migration ${file} changed after it was applied to this database`, {
+          throw new DsError("DS049", `migration ${file} changed after it was applied to this database`, {
             detail: "Migrations are forward-only: an applied file is never edited.",
             hint: "Restore the file and put the change in a new numbered migration (or recreate a development database).",
           });
@@ -84,25 +100,36 @@ export async function migrate(pool: pg.Pool, root = projectRoot()): Promise<Migr
         throw err;
       }
     }
-    const files = sqlFiles(join(root, "sql"));
-    const texts = files.map((f) => readFileSync(f, "utf8"));
-    const sqlHash = hash(files.map((f, i) => relative(root, f) + "\0" + texts[i]).join("\0"));
+    const sqlPaths = sqlFiles(join(root, "sql"));
+    const texts = sqlPaths.map((f) => readFileSync(f, "utf8"));
+    const sqlHash = hash(sqlPaths.map((f, i) => relative(root, f) + "\0" + texts[i]).join("\0"));
     const { rows } = await client.query<{ value: string }>("select value from ds_private.settings where name = 'sql_hash'");
     if (rows[0]?.value !== sqlHash) {
+      if (!allowDowngrade) await refuseOlderSql(client, sqlHash);
       await client.query("begin");
       try {
         await client.query("set local check_function_bodies = off");
-        for (let i = 0; i < files.length; i++) {
+        let pruned = false;
+        for (let i = 0; i < sqlPaths.length; i++) {
+          // before the grants: they ALTER functions by name (security definer), which would
+          // make a removed function look rewritten by this transaction
+          if (!pruned && isGrants(root, sqlPaths[i]!)) pruned = (await dropStaleFunctions(client), true);
           try {
             await client.query(texts[i]!);
           } catch (err) {
-            (err as Error).message = `${relative(root, files[i]!)}: ${(err as Error).message}`;
+            (err as Error).message = `${relative(root, sqlPaths[i]!)}: ${(err as Error).message}`;
             throw err;
           }
         }
+        if (!pruned) await dropStaleFunctions(client);
         await client.query(
           `insert into ds_private.settings (name, value) values ('sql_hash', $1)
            on conflict (name) do update set value = excluded.value`,
+          [sqlHash],
+        );
+        await client.query(
+          `insert into ds_private.sql_history (hash) values ($1)
+           on conflict (hash) do update set applied_at = excluded.applied_at`,
           [sqlHash],
         );
         await client.query("commit");
@@ -117,6 +144,53 @@ export async function migrate(pool: pg.Pool, root = projectRoot()): Promise<Migr
     client.release();
   }
   return { applied, sqlReapplied };
+}
+
+/** DS044 when the database has a migration this checkout does not know (newer code migrated it). */
+function refuseNewerMigrations(applied: string[], known: string[]): void {
+  const unknown = applied.filter((name) => !known.includes(name)).sort();
+  if (unknown.length === 0) return;
+  throw new DsError("DS044", `this database was migrated by newer code: it has migration ${unknown.join(", ")}, which this checkout does not`, {
+    detail: `the newest migration here is ${known.at(-1) ?? "none"}; migrations are never rolled back`,
+    hint: "Run the newer datastream against it (or restore a backup taken before the upgrade).",
+  });
+}
+
+/** DS044 when this sql/ was applied before a newer one (an older checkout would roll functions back). */
+async function refuseOlderSql(client: pg.ClientBase, sqlHash: string): Promise<void> {
+  const { rows } = await client.query<{ applied_at: Date; newer: Date }>(
+    `select h.applied_at, (select max(n.applied_at) from ds_private.sql_history n) as newer
+     from ds_private.sql_history h where h.hash = $1`, [sqlHash]);
+  const seen = rows[0];
+  if (!seen) return;
+  throw new DsError("DS044", "this database was migrated by newer code: its sql/ functions are newer than this checkout's", {
+    detail: `this checkout's sql/ was applied on ${seen.applied_at.toISOString()}, and replaced on ${seen.newer.toISOString()}`,
+    hint: "Run the newer datastream against it; to roll the functions back deliberately, set DS_ALLOW_DOWNGRADE=1 for one ds migrate.",
+  });
+}
+
+/**
+ * Drops the functions and aggregates of ds and ds_private that the sql/ just applied did not
+ * (re)define: every one it defines was written by this transaction (its pg_proc row's xmin),
+ * so the others were removed from sql/. Functions of extensions (dblink) are kept.
+ */
+async function dropStaleFunctions(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ drop: string }>(`
+    select format('drop %s %s', case p.prokind when 'a' then 'aggregate' when 'p' then 'procedure' else 'function' end, p.oid::regprocedure) as drop
+    from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('ds', 'ds_private')
+      and p.xmin::text::bigint <> pg_catalog.pg_current_xact_id()::text::bigint % 4294967296
+      and not exists (select from pg_catalog.pg_depend d where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+    order by 1`);
+  for (const { drop } of rows) {
+    try {
+      await client.query(drop);
+    } catch (err) {
+      // 2BP01: a table default, constraint or another schema's object still uses it
+      (err as Error).message = `sql/ no longer defines ${drop.replace(/^drop \w+ /, "")}, but it cannot be dropped: ${(err as Error).message}`;
+      throw err;
+    }
+  }
 }
 
 function hash(text: string): string {

@@ -1,6 +1,7 @@
 /**
- * API keys like the original builder server: configured only as SHA-256 hashes,
- * `API_KEYS=label:sha256hex,label2:sha256hex`, presented as `Authorization: Bearer <key>`.
+ * API keys like the original builder server: known only by their SHA-256 hashes, presented
+ * as `Authorization: Bearer <key>`; from the API_KEYS environment variable
+ * (`label:sha256hex,label2:sha256hex`) or stored in the database (stored-api-keys.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { DsError } from "../db/errors.ts";
@@ -16,17 +17,8 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-export function parseApiKeys(spec: string | undefined): ApiKeys {
-  const entries: { label: string; hash: Buffer }[] = [];
-  for (const part of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([^:\s]+):([0-9a-fA-F]{64})$/.exec(part);
-    if (!m) {
-      throw new DsError("DS019", `API_KEYS entry "${part.slice(0, 20)}…" is not label:sha256hex`, {
-        hint: "Generate a key and its line with: ds api-key LABEL",
-      });
-    }
-    entries.push({ label: m[1]!, hash: Buffer.from(m[2]!.toLowerCase(), "hex") });
-  }
+/** A key table over entries of a label and the SHA-256 digest of a key. */
+export function apiKeysOf(entries: { label: string; hash: Buffer }[]): ApiKeys {
   return {
     configured: entries.length > 0,
     authenticate(authorization) {
@@ -40,11 +32,27 @@ export function parseApiKeys(spec: string | undefined): ApiKeys {
   };
 }
 
-/** A new random key and its API_KEYS entry. */
-export function generateApiKey(label: string): { key: string; entry: string } {
+/** The keys of the API_KEYS environment variable, `label:sha256hex,...` (DS048 for a bad entry). */
+export function parseApiKeys(spec: string | undefined): ApiKeys {
+  const entries: { label: string; hash: Buffer }[] = [];
+  for (const part of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^:\s]+):([0-9a-fA-F]{64})$/.exec(part);
+    if (!m) {
+      throw new DsError("DS048", `API_KEYS entry "${part.slice(0, 20)}…" is not label:sha256hex`, {
+        hint: "Generate a key and its line with: ds api-key entry LABEL",
+      });
+    }
+    entries.push({ label: m[1]!, hash: Buffer.from(m[2]!.toLowerCase(), "hex") });
+  }
+  return apiKeysOf(entries);
+}
+
+/** A new random key, its SHA-256 hex digest, and its API_KEYS entry `label:digest`. */
+export function generateApiKey(label: string): { key: string; hash: string; entry: string } {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(label)) {
     throw new DsError("DS038", `invalid key label "${label}"`, { hint: "Use letters, digits, '.', '_' or '-'." });
   }
   const key = `ds_${randomBytes(24).toString("base64url")}`;
-  return { key, entry: `${label}:${sha256Hex(key)}` };
+  const hash = sha256Hex(key);
+  return { key, hash, entry: `${label}:${hash}` };
 }

@@ -10,6 +10,7 @@
  * | maxCost | DS_MAX_COST | 50000 | GraphQL: rows an operation may fetch (see operation-limits.ts) |
  * | maxBodyBytes | DS_MAX_BODY_BYTES | 102400 | GraphQL: request body size (HTTP 413) |
  * | anonymousStatementTimeout | DS_ANONYMOUS_STATEMENT_TIMEOUT | "10s" | GraphQL: PostgreSQL statement_timeout of anonymous requests |
+ * | buildWait | DS_BUILD_WAIT | "5min" | REST: how long POST /build waits for its build to end (504, DS016, past it) |
  * | maxPoints | DS_MAX_POINTS | SQL's ds.max_points (1,000,000) | points a REST dry run or build-data read may plan |
  * | maxRows | DS_MAX_ROWS | SQL's ds.max_rows (1,000,000) | rows one read (REST /data, GraphQL data) may return |
  *
@@ -26,6 +27,8 @@ export interface RequestLimits {
   maxBodyBytes: number;
   /** A PostgreSQL interval or duration ("10s", "500ms"); "0" turns it off. */
   anonymousStatementTimeout: string;
+  /** A PostgreSQL interval: how long POST /api/v1/build waits for the build (ds.wait's timeout). */
+  buildWait: string;
   /** Undefined: the database's setting ds.max_points applies. */
   maxPoints?: number;
   /** Undefined: the database's setting ds.max_rows applies. */
@@ -49,11 +52,20 @@ const duration = /^(0|[1-9][0-9]*(us|ms|s|min|h|d)?)$/;
 function positiveInteger(value: unknown, source: string): number {
   const n = typeof value === "number" ? value : /^[0-9]+$/.test(String(value).trim()) ? Number(String(value).trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new DsError("DS019", `${source} must be a positive integer, not "${String(value)}"`, {
+    throw new DsError("DS048", `${source} must be a positive integer, not "${String(value)}"`, {
       hint: "Give a whole number of at least 1 (no unit), or leave it unset for the default.",
     });
   }
   return n;
+}
+
+function checkDuration(what: string, text: string): string {
+  if (!duration.test(text.trim())) {
+    throw new DsError("DS048", `${what} must be a duration like 10s or 500ms, not "${text}"`, {
+      hint: "Units: us, ms, s, min, h, d (none means milliseconds); 0 turns the timeout off.",
+    });
+  }
+  return text.trim();
 }
 
 export function resolveLimits(options: Partial<RequestLimits> = {}, env: NodeJS.ProcessEnv = process.env): RequestLimits {
@@ -65,13 +77,8 @@ export function resolveLimits(options: Partial<RequestLimits> = {}, env: NodeJS.
     else if (fromEnv !== undefined) out[name] = positiveInteger(fromEnv, variable);
     else out[name] = fallback;
   }
-  const timeout = options.anonymousStatementTimeout ?? (env.DS_ANONYMOUS_STATEMENT_TIMEOUT?.trim() || "10s");
-  if (!duration.test(timeout.trim())) {
-    throw new DsError("DS019", `the anonymous statement timeout must be a duration like 10s or 500ms, not "${timeout}"`, {
-      hint: "Units: us, ms, s, min, h, d (none means milliseconds); 0 turns the timeout off.",
-    });
-  }
-  out.anonymousStatementTimeout = timeout.trim();
+  out.anonymousStatementTimeout = checkDuration("the anonymous statement timeout", options.anonymousStatementTimeout ?? (env.DS_ANONYMOUS_STATEMENT_TIMEOUT?.trim() || "10s"));
+  out.buildWait = checkDuration("DS_BUILD_WAIT", options.buildWait ?? (env.DS_BUILD_WAIT?.trim() || "5min"));
   return out as RequestLimits;
 }
 

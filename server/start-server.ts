@@ -6,6 +6,7 @@ import type pg from "pg";
 import { BuilderPool } from "../worker/builder-pool.ts";
 import { inspectConnection, type ConnectionKind } from "../db/connection-kind.ts";
 import { parseApiKeys } from "./api-keys.ts";
+import { liveApiKeys } from "./stored-api-keys.ts";
 import { createGraphqlMount } from "./graphql/mount.ts";
 import { createHealthMount } from "./health/health-mount.ts";
 import { startHttpServer, type RunningServer } from "./http-server.ts";
@@ -26,17 +27,22 @@ export interface ServeOptions {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const connection = options.connection ?? await inspectConnection(options.databaseUrl);
+  const apiKeys = await liveApiKeys(options.pool, parseApiKeys(process.env.API_KEYS), {
+    url: options.databaseUrl, listen: !connection.inRecovery && !connection.pooled,
+  });
   const ctx: ServerContext = {
     pool: options.pool,
     databaseUrl: options.databaseUrl,
-    apiKeys: parseApiKeys(process.env.API_KEYS),
+    apiKeys,
     buildersDir: options.buildersDir,
     // dry runs run builders in threads too: a hanging builder cannot take the server down
     builders: new BuilderPool({ size: 2 }),
     limits: resolveLimits(options.limits),
-    connection: options.connection ?? await inspectConnection(options.databaseUrl),
+    connection,
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
-  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads];
+  const keyListener = { name: "API keys", handle: () => false, close: () => apiKeys.close() };
+  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx), builderThreads, keyListener];
   return startHttpServer(mounts, { host: options.host, port: options.port });
 }

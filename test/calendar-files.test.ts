@@ -1,6 +1,6 @@
 /**
  * Calendar files and registration: syncCalendars (smol-toml + zod, errors naming the file
- * and the field) and ds.register_calendar (rule expansion in SQL, idempotence, DS019).
+ * and the field) and ds.register_calendar (rule expansion in SQL, idempotence, DS047).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,10 +66,10 @@ holidays = "holidays/test.toml"\nfirst-year = 2020\nlast-year = 2030
     expect(await open("2019-07-01T10:00:00Z")).toBe(false); // before first-year
   });
 
-  it("names the file and the field of an invalid calendar file (DS019)", async () => {
+  it("names the file and the field of an invalid calendar file (DS047)", async () => {
     const bad = async (files: Record<string, string>, ...parts: string[]) => {
       const err = await syncCalendars(db.pool, calendarDir(files)).then(() => undefined, (e: { code?: string; message: string }) => e);
-      expect(err?.code).toBe("DS019");
+      expect(err?.code).toBe("DS047");
       for (const part of parts) expect(err?.message).toContain(part);
     };
     await bad({ "bad.toml": `description = "x"\nkind = "intraday"\n[session]\ntime-zone = "UTC"\nopen = "9:30"\nclose = "16:00"` }, "bad.toml", "session.open");
@@ -117,7 +117,7 @@ describe("ds.register_calendar", () => {
     ['{"kind": "daily", "closed": [{"name": "x", "month": 1, "day": 1, "easter-offset": 1}]}', "closed"],
     ['{"kind": "daily", "closed": [{"name": "x", "dates": ["2024-13-45"]}]}', "closed"],
     ['{"kind": "daily", "first-year": 2050, "last-year": 2040}', "first-year"],
-  ])("rejects %s (DS019)", async (definition, field) => {
-    await expectSqlState(db.pool.query("select ds.register_calendar('bad', $1)", [definition]), "DS019", field);
+  ])("rejects %s (DS047)", async (definition, field) => {
+    await expectSqlState(db.pool.query("select ds.register_calendar('bad', $1)", [definition]), "DS047", field);
   });
 });

@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { projectRoot } from "../db/project-root.ts";
 import { databaseUrl, dropDatabase, withDatabase } from "./support/database-url.ts";
@@ -78,10 +81,39 @@ describe("ds help and usage errors", () => {
     expect(stdout).toMatch(/^usage: ds <verb>/);
   });
 
-  it("rejects an unknown verb with one line", async () => {
+  it("ds alone prints the usage on stdout and exits 0", async () => {
+    const { code, stdout, stderr } = await ds();
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout).toMatch(/^usage: ds <verb>/);
+  });
+
+  it("ds --version prints the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const { code, stdout, stderr } = await ds(flag);
+      expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: `ds (datastream) ${version}\n`, stderr: "" });
+    }
+  });
+
+  it("rejects an unknown verb with the error line, then the usage, on stderr, exit 2", async () => {
     const { code, stdout, stderr } = await ds("frobnicate");
-    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
-    expect(stderr).toBe('error DS038: unknown verb "frobnicate" — hint: run ds --help for the list\n');
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+    const [first, blank, usage] = stderr.split("\n");
+    expect(first).toBe('error DS038: unknown verb "frobnicate" — hint: run ds --help for the list');
+    expect({ blank, usage }).toEqual({ blank: "", usage: "usage: ds <verb> [options]" });
+  });
+
+  it("ds --help loads no verb's code, nor pg", async () => {
+    // what is loaded, not how long it takes (docs/cli.md has the timings): a load hook lists the modules
+    const hook = 'import { registerHooks } from "node:module"; const seen = [];' +
+      ' registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });' +
+      ' process.on("exit", () => process.stderr.write(JSON.stringify(seen)));';
+    const { code, stdout, stderr } = await run(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(hook)}`, "cli/main.ts", "--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: ds <verb>/);
+    const loaded = (JSON.parse(stderr) as string[]).filter((u) => u.startsWith("file:"));
+    expect(loaded.filter((u) => /\/cli\/commands\/|node_modules|\/server\/|\/worker\//.test(u))).toEqual([]);
+    expect(loaded.length).toBeLessThanOrEqual(4);
   });
 
   it("rejects a malformed timestamp with one DS012 line", async () => {
@@ -173,6 +205,38 @@ describe("ds against a fresh database", () => {
     expect(points.stdout).toBe(["01", "02", "03", "05", "08"].map((d) => `2024-07-${d}T00:00:00Z\n`).join(""));
     const minutes = await dsDb("calendars", "nyse", "2024-07-03T16:58:00Z", "2024-07-03T17:01:00Z", "--granularity", "1m");
     expect(minutes.stdout).toBe("2024-07-03T16:58:00Z\n2024-07-03T16:59:00Z\n"); // early close at 13:00 New York
+  });
+
+  it("--json prints one JSON document for status, build, delete, import and calendars", async () => {
+    const status = JSON.parse((await dsDb("status", "--json")).stdout);
+    expect(status.datasets).toContainEqual({ name: "t-root", version: "0.1.0", calendar: "everyday", granularity: "1d", ranges: 1,
+      first: "2024-01-01T00:00:00Z", last: "2024-01-05T00:00:00Z" });
+    const queued = status.builds.find((b: { dataset: string }) => b.dataset === "t-child");
+    expect(queued).toMatchObject({ version: "0.1.0", start: "2024-02-01T00:00:00Z", end: "2024-02-03T00:00:00Z", state: "queued", progress: 0, points_built: 0 });
+    expect(typeof queued.id).toBe("number");
+
+    const built = await dsDb("build", "t-child", "0.1.0", "2024-03-01", "2024-03-02", "--json");
+    expect(JSON.parse(built.stdout)).toEqual({ build: expect.any(Number), state: "queued", error: null });
+
+    expect(JSON.parse((await dsDb("delete", "t-root", "0.1.0", "2024-01-02", "2024-01-02", "--json")).stdout))
+      .toEqual({ deleted: 1, first: "2024-01-02T00:00:00Z", last: "2024-01-02T00:00:00Z" });
+    expect(JSON.parse((await dsDb("delete", "t-root", "0.1.0", "2024-01-02", "2024-01-02", "--json")).stdout))
+      .toEqual({ deleted: 0, first: null, last: null });
+
+    const dir = mkdtempSync(join(tmpdir(), "ds-cli-json-"));
+    try {
+      const file = join(dir, "bars.csv");
+      writeFileSync(file, "ts,ticker,open,high,low,close,volume\n2024-03-01T14:30:00Z,MSFT,1,2,0.5,1.5,100\n2024-03-01T14:31:00Z,MSFT,1,2,0.5,1.5,100\n");
+      const imported = await dsDb("import", "w-bars", "0.1.0", file, "--json");
+      expect(JSON.parse(imported.stdout), imported.stderr).toEqual({ imported: 2, first: "2024-03-01T14:30:00Z", last: "2024-03-01T14:31:00Z" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const calendars = JSON.parse((await dsDb("calendars", "--json")).stdout) as { name: string; kind: string }[];
+    expect(calendars).toContainEqual(expect.objectContaining({ name: "nyse-daily", kind: "daily" }));
+    expect(JSON.parse((await dsDb("calendars", "nyse-daily", "2024-07-03", "2024-07-05", "--json")).stdout))
+      .toEqual(["2024-07-03T00:00:00Z", "2024-07-05T00:00:00Z"]);
   });
 
   it("prints an unknown dataset as one DS001 line without a stack trace", async () => {

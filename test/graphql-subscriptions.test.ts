@@ -95,7 +95,7 @@ describe("GraphQL subscriptions over WebSocket", () => {
     expect(results.every((r) => r.errors === undefined)).toBe(true);
     const states = results.map((r) => r.data!.buildProgress.state);
     for (const s of states) expect(["queued", "running", "succeeded"]).toContain(s);
-    expect(results.at(-1)!.data!.buildProgress).toEqual({ id: build.id, state: "succeeded", progress: "1.0000", tasks: 4, tasksSucceeded: 4 });
+    expect(results.at(-1)!.data!.buildProgress).toEqual({ id: build.id, state: "succeeded", progress: 1, tasks: 4, tasksSucceeded: 4 });
   });
 
   it("buildProgress of a build that already ended sends its final state once", async () => {

@@ -72,7 +72,7 @@ describe("GraphQL over HTTP", () => {
     expect(r.data!.sparse.builds.totalCount).toBe(1);
     expect(r.data!.datasets).toEqual({ totalCount: 2, nodes: [{ name: "t-root", version: "0.1.0" }, { name: "t-sparse", version: "0.1.0" }] });
     expect(r.data!.calendars.nodes.map((c: { name: string }) => c.name)).toContain("nyse-daily");
-    expect(r.data!.builds.nodes).toEqual([expect.objectContaining({ state: "succeeded", progress: "1.0000", datasetVersion: { name: "t-sparse" } })]);
+    expect(r.data!.builds.nodes).toEqual([expect.objectContaining({ state: "succeeded", progress: 1, datasetVersion: { name: "t-sparse" } })]);
   });
 
   it("pages a typed table: ts range and key filters, ordering, first/after/last, totalCount", async () => {
@@ -117,7 +117,7 @@ describe("GraphQL over HTTP", () => {
     expect(["queued", "running", "succeeded"]).toContain(build.state);
     expect((await db.one<{ state: string }>("select ds.wait($1) as state", [build.id])).state).toBe("succeeded");
     const after = await gql(`query ($id: BigInt!) { build(id: $id) { state progress rowsWritten } }`, { id: build.id });
-    expect(after.data!.build).toEqual({ state: "succeeded", progress: "1.0000", rowsWritten: "20" });
+    expect(after.data!.build).toEqual({ state: "succeeded", progress: 1, rowsWritten: "20" });
   });
 
   it("cancel returns the cancelled build; DS015 for an unknown one", async () => {
@@ -144,7 +144,7 @@ describe("GraphQL over HTTP", () => {
     expect(r.data!.data).toBeNull();
     const [error] = r.errors!;
     expect(error!.extensions!.code).toBe("DS001");
-    expect(error!.message).toMatch(/unknown dataset/);
+    expect(error!.message).toMatch(/^dataset no-such-dataset\/0\.1\.0 not found/);
     expect(error!.extensions!.hint).toEqual(expect.any(String));
     const range = await asBuilder(`mutation { build(dataset: "t-root", version: "0.1.0", startAt: "2024-01-09", endAt: "2024-01-02") { id } }`);
     expect(range.errors![0]!.extensions!.code).toBe("DS012");

@@ -1,10 +1,12 @@
 /**
  * The migrator against real, fresh, empty databases: a first run applies everything, a
- * second nothing; several migrators at once agree; a changed sql/ file re-applies sql/.
+ * second nothing; several migrators at once agree; a changed sql/ file re-applies sql/ and
+ * removed functions go; a database migrated by newer code is refused (DS044); applied
+ * migrations are frozen (migrations/checksums.txt).
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
@@ -93,19 +95,80 @@ describe("the migrator", () => {
     expect(await schemaOf(target)).toEqual(await schemaOf(url));
   });
 
-  it("re-applies sql/ when the content of one of its files changes", async () => {
+  /** A copy of the project's migrations/ and sql/ to change. */
+  function copyOfProject(): string {
     const root = mkdtempSync(join(tmpdir(), "ds-migrate-root-"));
+    for (const dir of ["migrations", "sql"]) cpSync(join(projectRoot(), dir), join(root, dir), { recursive: true });
+    return root;
+  }
+
+  it("re-applies sql/ when the content of one of its files changes, and then refuses the older sql/ (DS044)", async () => {
+    const target = await emptyDatabase("older-sql");
+    const pool = poolOn(target);
+    await migrate(pool);
+    const root = copyOfProject();
     try {
-      for (const dir of ["migrations", "sql"]) cpSync(join(projectRoot(), dir), join(root, dir), { recursive: true });
-      const pool = poolOn(url);
       expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: false });
       appendFileSync(join(root, "sql", "build", "build.sql"), "\n-- a harmless comment\n");
       expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: true });
       expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: false });
-      expect(await migrate(pool)).toEqual({ applied: [], sqlReapplied: true }); // back to the project's sql/
+      // the project's own sql/ is now the older one: an older checkout must not roll the functions back
+      await expect(migrate(pool)).rejects.toMatchObject({ code: "DS044", message: expect.stringMatching(/migrated by newer code: its sql\/ functions are newer/) });
+      expect(await migrate(pool, projectRoot(), { allowDowngrade: true })).toEqual({ applied: [], sqlReapplied: true });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a database that has a migration this checkout does not (DS044), and changes nothing", async () => {
+    const target = await emptyDatabase("newer");
+    const pool = poolOn(target);
+    const root = copyOfProject();
+    try {
+      writeFileSync(join(root, "migrations", "999999_from_the_future.sql"), "create table ds_private.future (id int);\n");
+      await migrate(pool, root);
+      const before = await schemaOf(target);
+      await expect(migrate(pool)).rejects.toMatchObject({
+        code: "DS044", message: expect.stringMatching(/migrated by newer code: it has migration 999999_from_the_future\.sql, which this checkout does not/),
+      });
+      expect(await schemaOf(target)).toEqual(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("drops a function removed from sql/ and keeps the extension dblink's", async () => {
+    const target = await emptyDatabase("prune");
+    const pool = poolOn(target);
+    const root = copyOfProject();
+    try {
+      const extra = join(root, "sql", "build", "zz_extra.sql");
+      // a public function too: sql/grants/ alters those by name (security definer), which must not save it
+      writeFileSync(extra, "create or replace function ds_private.zz_extra() returns int language sql immutable as 'select 1';\n" +
+        "comment on function ds_private.zz_extra() is 'A function that will be removed.';\n" +
+        "create or replace function ds.gaps(x int) returns int language sql immutable as 'select 1';\n");
+      await migrate(pool, root);
+      const has = async (name: string) => (await pool.query("select count(*)::int as n from pg_proc where proname = $1", [name])).rows[0].n;
+      expect(await has("zz_extra")).toBe(1);
+      const gaps = async () => (await pool.query("select count(*)::int as n from pg_proc where proname = 'gaps' and pronamespace = 'ds'::regnamespace")).rows[0].n;
+      expect(await gaps()).toBe(2);
+      rmSync(extra);
+      expect(await migrate(pool, root)).toEqual({ applied: [], sqlReapplied: true });
+      expect(await has("zz_extra")).toBe(0);
+      expect(await gaps()).toBe(1);
+      expect(await has("dblink")).toBeGreaterThan(0);
+      expect(await schemaOf(target)).toEqual(await schemaOf(url));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps every applied migration frozen: migrations/checksums.txt lists each file's SHA-256", () => {
+    // editing a merged migration breaks databases that applied it (DS049 there); this fails first, in CI
+    const listed = new Map(readFileSync(join(projectRoot(), "migrations", "checksums.txt"), "utf8").trim().split("\n")
+      .map((line) => line.split(/\s+/) as [string, string]).map(([sum, file]) => [file, sum]));
+    const actual = new Map(migrationFiles.map((f) => [f, createHash("sha256").update(readFileSync(join(projectRoot(), "migrations", f))).digest("hex")]));
+    expect(actual, "a new migration: add its line with `sha256sum migrations/NNNNNN_name.sql`; an edited one: restore it").toEqual(listed);
   });
 
   // The refusal of a server below 15 (DS020) is not tested: no such server runs here, and

@@ -70,6 +70,8 @@ describe("README examples", () => {
         }
         if (/ds\.bars\('mock-minute-bars'/.test(sql)) expect(rows, sql).toHaveLength(28); // 14:30-18:00 UTC, 14 bars x 2 tickers
         if (/ds\.asof\(/.test(sql)) expect(rows.length, sql).toBeGreaterThan(0);
+        // pasted in order, every typed-table read finds rows that an earlier statement built
+        if (/^select .* from ds_data\.mock_(ohlc|ohlc_v0_1_0) /.test(sql)) expect(rows.length, sql).toBe(5);
         if (/ds\.data\('mock-tick-bars'/.test(sql)) expect(rows.map((r) => r.data.ticker), sql).toEqual(["AAPL", "MSFT"]);
         if (/from ds_data\.mock_tick_bars/.test(sql)) {
           expect(rows, sql).toEqual([{ ticker: "AAPL", volume: 15, trades: 2 }, { ticker: "MSFT", volume: 120, trades: 2 }]);

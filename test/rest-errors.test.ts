@@ -87,7 +87,7 @@ describe("parameters", () => {
 describe("database errors", () => {
   it.each(routes.slice(1))("%s %s answers 404 for an unknown dataset", async (method, path) => {
     const res = await call(method, path.replace("t-root", "no-such-dataset"));
-    expect(res).toMatchObject({ status: 404, body: { code: "DS001", detail: expect.stringMatching(/^unknown dataset 'no-such-dataset' '0\.1\.0'/) } });
+    expect(res).toMatchObject({ status: 404, body: { code: "DS001", detail: expect.stringMatching(/^dataset no-such-dataset\/0\.1\.0 not found/) } });
     expect(res.body.hint).toMatch(/ds sync/);
     expect((await call(method, path.replace("0.1.0", "9.9.9"))).body).toMatchObject({ code: "DS001" });
   });
@@ -97,9 +97,17 @@ describe("database errors", () => {
     ["POST", "/api/v1/build/t-counted/0.1.0?start=2024-01-06&end=2024-01-07&dry-run=true"],
     ["GET", "/api/v1/data/t-counted/0.1.0?start=2024-01-06&end=2024-01-07"],
     ["GET", "/api/v1/data/t-counted/0.1.0?start=2024-01-06&end=2024-01-07&build-data=false"],
-    ["GET", "/api/v1/data/t-root/0.1.0?start=2023-01-01&end=2023-12-31"],
   ])("%s %s answers 422 for a range without calendar points", async (method, path) => {
-    expect(await call(method, path)).toMatchObject({ status: 422, body: { code: "DS013", detail: expect.stringMatching(/no calendar points/) } });
+    expect(await call(method, path)).toMatchObject({ status: 422, body: { code: "DS013", detail: expect.stringMatching(/^no valid timestamps in range/) } });
+  });
+
+  it.each([
+    ["POST", "/api/v1/build/t-root/0.1.0?start=2023-01-01&end=2023-12-31"],
+    ["POST", "/api/v1/build/t-root/0.1.0?start=2023-01-01&end=2023-12-31&dry-run=true"],
+    ["GET", "/api/v1/data/t-root/0.1.0?start=2023-01-01&end=2023-12-31"],
+    ["GET", "/api/v1/data/t-root/0.1.0?start=2023-01-01&end=2023-12-31&build-data=false"],
+  ])("%s %s answers 422 DS012 for a range that ends before the start date, on every route", async (method, path) => {
+    expect(await call(method, path)).toMatchObject({ status: 422, body: { code: "DS012", detail: expect.stringMatching(/^t-root 0\.1\.0 starts on /) } });
   });
 
   it("answers 422 for a start after the end (DS012)", async () => {

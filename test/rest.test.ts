@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey, parseApiKeys } from "../server/api-keys.ts";
+import { resolveLimits } from "../server/request-limits.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
 import { createRestMount } from "../server/rest/rest-mount.ts";
 import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
@@ -119,9 +120,17 @@ describe("GET /api/v1/data/{name}/{version}", () => {
 });
 
 describe("POST /api/v1/build/{name}/{version}", () => {
-  it("enqueues and answers the build at once", async () => {
-    const { status, body } = await api("POST", "/api/v1/build/t-child/0.1.0?start=2024-02-01&end=2024-02-03");
-    expect(status).toBe(200);
+  it("answers exactly {status: ok} once the build has ended, as the original did", async () => {
+    const { status, body } = await api("POST", "/api/v1/build/t-root/0.1.0?start=2024-04-01&end=2024-04-30");
+    expect({ status, body }).toEqual({ status: 200, body: { status: "ok" } });
+    // a client that builds then reads without building gets every row
+    const read = await api("GET", "/api/v1/data/t-root/0.1.0?start=2024-04-01&end=2024-04-30&build-data=false");
+    expect(read).toMatchObject({ status: 200, body: { total_timestamps: 30, returned_timestamps: 30 } });
+  });
+
+  it("with wait=false enqueues and answers 202 with the build at once", async () => {
+    const { status, body } = await api("POST", "/api/v1/build/t-child/0.1.0?start=2024-02-01&end=2024-02-03&wait=false");
+    expect(status).toBe(202);
     expect(body).toEqual({ status: "ok", build: expect.objectContaining({
       id: expect.any(Number), dataset: "t-child", version: "0.1.0", start: "2024-02-01T00:00:00", end: "2024-02-03T00:00:00",
       state: expect.stringMatching(/^(queued|running|succeeded)$/), progress: expect.any(Number), error: null,
@@ -129,10 +138,25 @@ describe("POST /api/v1/build/{name}/{version}", () => {
     expect((await db.one<{ s: string }>("select ds.wait($1) as s", [body.build.id])).s).toBe("succeeded");
   });
 
-  it("with wait=true answers once the build has ended", async () => {
-    const { status, body } = await api("POST", "/api/v1/build/t-root/0.1.0?start=2024-04-01&end=2024-04-30&wait=true");
-    expect(status).toBe(200);
-    expect(body.build).toMatchObject({ state: "succeeded", progress: 1, points: 30, rows_written: 30 });
+  it("answers 504 (DS016) naming the build when it runs past DS_BUILD_WAIT; the build goes on", async () => {
+    const ctx = { pool: db.pool, databaseUrl: db.url, apiKeys: parseApiKeys(entry), buildersDir: fixtureBuilders, limits: resolveLimits({ buildWait: "1s" }) };
+    const impatient = await startHttpServer([createRestMount(ctx)], { port: 0 });
+    try {
+      const res = await fetch(`${impatient.url}/api/v1/build/t-wait/0.1.0?start=2024-01-01&end=2024-01-01`, { method: "POST", headers: { authorization: `Bearer ${key}` } });
+      const body = await res.json() as { code: string; detail: string };
+      expect({ status: res.status, code: body.code }).toEqual({ status: 504, code: "DS016" });
+      const id = Number(/^build (\d+) is still (queued|running) after/.exec(body.detail)?.[1]);
+      expect((await db.one<{ state: string }>("select state from ds.builds where id = $1", [id])).state).toMatch(/^(queued|running)$/);
+      await db.q("select ds.cancel($1)", [id]);
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it("answers 500 with the build's error (DS021) when it fails", async () => {
+    const { status, body } = await api("POST", "/api/v1/build/t-exit/0.1.0?start=2024-01-01&end=2024-01-01");
+    expect(status).toBe(500);
+    expect(body).toMatchObject({ code: "DS021", detail: expect.stringMatching(/^build \d+ of t-exit 0\.1\.0 failed: /), build: { state: "failed" } });
   });
 });
 

@@ -30,9 +30,9 @@ describe("tags", () => {
     }
   });
 
-  it("rejects tags that are not an object (DS019)", async () => {
-    await expectSqlState(db.q(`select * from ds.find_datasets('[1]')`), "DS019");
-    await expectSqlState(db.q(`select * from ds.find_datasets(null)`), "DS019");
+  it("rejects tags that are not an object (DS050)", async () => {
+    await expectSqlState(db.q(`select * from ds.find_datasets('[1]')`), "DS050");
+    await expectSqlState(db.q(`select * from ds.find_datasets(null)`), "DS050");
   });
 });
 

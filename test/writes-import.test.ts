@@ -83,7 +83,7 @@ describe("ds import", () => {
 
   it("refuses a built dataset (DS028) and an unknown one (DS001)", async () => {
     expect((await dsImport("t-root", "ts,value\n")).stderr).toMatch(/^error DS028: t-root 0\.1\.0 is built, not written/);
-    expect((await dsImport("nope", "ts,value\n")).stderr).toMatch(/^error DS001: unknown dataset 'nope' '0\.1\.0'/);
+    expect((await dsImport("nope", "ts,value\n")).stderr).toMatch(/^error DS001: dataset nope\/0\.1\.0 not found/);
   });
 
   it("--covers declares a range complete", async () => {

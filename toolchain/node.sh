@@ -3,8 +3,13 @@
 # into a cache directory (about 6 s cold, instant afterwards).
 DS_NODE_VERSION=24.21.0
 ds_node_ok() {
-  command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)' 2>/dev/null
+  # `node --version` answers before the engine starts (about 20 ms, a script costs 100 ms)
+  ds_node_v=$(node --version 2>/dev/null) || return 1
+  ds_node_v=${ds_node_v#v}
+  ds_node_major=${ds_node_v%%.*}
+  ds_node_minor=${ds_node_v#*.}
+  ds_node_minor=${ds_node_minor%%.*}
+  [ "$ds_node_major" -gt 22 ] 2>/dev/null || { [ "$ds_node_major" -eq 22 ] && [ "$ds_node_minor" -ge 18 ]; } 2>/dev/null
 }
 if ! ds_node_ok; then
   ds_node_dir="${DS_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/datastream}/node-v$DS_NODE_VERSION"

@@ -2,13 +2,12 @@ import { openContext } from "../context.ts";
 import { followBuild } from "../follow-build.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
-const usage = "NAME VERSION START END [--wait]";
+const usage = "NAME VERSION START END [--wait] [--json]";
 
 export const build: Verb = {
-  summary: "build a dataset version and its dependencies over [START, END]",
   async run(args) {
-    const { help, values, positionals } = parseVerbArgs("build", usage, args, { wait: { type: "boolean" } }, ["NAME", "VERSION", "START", "END"]);
-    if (help) return (console.log(`usage: ds build ${usage}\nEnqueues what is missing; --wait follows progress until the build ends (needs a running worker).`), 0);
+    const { help, values, positionals } = parseVerbArgs("build", usage, args, { wait: { type: "boolean" }, json: { type: "boolean" } }, ["NAME", "VERSION", "START", "END"]);
+    if (help) return (console.log(`usage: ds build ${usage}\nEnqueues what is missing; --wait follows progress until the build ends (needs a running worker).\n--json prints {"build": ID, "state": STATE, "error": TEXT|null} (the state it ended in with --wait).`), 0);
     const [name, version, start, end] = positionals as [string, string, string, string];
     const startAt = parseTimestamp("START", start);
     const endAt = parseTimestamp("END", end);
@@ -17,11 +16,13 @@ export const build: Verb = {
       const { rows } = await ctx.pool.query<{ id: number }>("select ds.build($1, $2, $3, $4) as id", [name, version, startAt, endAt]);
       const id = rows[0]!.id;
       if (!values.wait) {
-        console.log(`build ${id} queued`);
+        console.log(values.json ? JSON.stringify({ build: id, state: "queued", error: null }) : `build ${id} queued`);
         return 0;
       }
       const result = await followBuild(ctx.pool, ctx.db.url, id, Boolean(process.stderr.isTTY));
-      console.log(`build ${id} ${result.state}${result.error ? `: ${result.error}` : ""}`);
+      console.log(values.json
+        ? JSON.stringify({ build: id, state: result.state, error: result.error ?? null })
+        : `build ${id} ${result.state}${result.error ? `: ${result.error}` : ""}`);
       return result.state === "succeeded" ? 0 : 1;
     } finally {
       await ctx.close();

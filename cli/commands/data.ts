@@ -19,7 +19,6 @@ function fieldValue(field: Field, value: unknown): unknown {
 }
 
 export const data: Verb = {
-  summary: "print the rows of a dataset version in [START, END] (table, csv or json)",
   async run(args) {
     const { help, values, positionals } = parseVerbArgs("data", usage, args, { format: { type: "string" }, build: { type: "boolean" } }, [
       "NAME", "VERSION", "START", "END",

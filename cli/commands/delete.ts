@@ -4,18 +4,18 @@ import { openContext } from "../context.ts";
 import { isoUtc } from "../format-rows.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
-const usage = "NAME VERSION START END [--key JSON]";
+const usage = "NAME VERSION START END [--key JSON] [--json]";
 
 export const remove: Verb = {
-  summary: "delete the rows of a dataset version in [START, END] and invalidate its dependents there",
   async run(args) {
-    const { help, values, positionals } = parseVerbArgs("delete", usage, args, { key: { type: "string" } }, ["NAME", "VERSION", "START", "END"]);
+    const { help, values, positionals } = parseVerbArgs("delete", usage, args, { key: { type: "string" }, json: { type: "boolean" } }, ["NAME", "VERSION", "START", "END"]);
     if (help) {
       console.log(`usage: ds delete ${usage}
 Deletes the rows and coverage of [START, END] (both inclusive); the dependents' points that read them
 are invalidated, so the next build recomputes them.
   --key JSON  delete only the rows of one key, for example --key '{"ticker":"MSFT"}': coverage stays,
-              and the next build rebuilds that key's rows (and its per-key dependents') only`);
+              and the next build rebuilds that key's rows (and its per-key dependents') only
+  --json      print {"deleted": N, "first": TS|null, "last": TS|null}`);
       return 0;
     }
     const [name, version, start, end] = positionals as [string, string, string, string];
@@ -36,7 +36,8 @@ are invalidated, so the next build recomputes them.
         [name, version, startAt, endAt, key],
       );
       const { deleted, first_ts, last_ts } = rows[0]!;
-      console.log(first_ts && last_ts ? `deleted ${deleted} row(s) from ${isoUtc(first_ts)} to ${isoUtc(last_ts)}` : `deleted ${deleted} row(s)`);
+      if (values.json) console.log(JSON.stringify({ deleted: Number(deleted), first: first_ts && isoUtc(first_ts), last: last_ts && isoUtc(last_ts) }));
+      else console.log(first_ts && last_ts ? `deleted ${deleted} row(s) from ${isoUtc(first_ts)} to ${isoUtc(last_ts)}` : `deleted ${deleted} row(s)`);
     } finally {
       await ctx.close();
     }

@@ -13,7 +13,7 @@ import { csvHeader } from "../csv-header.ts";
 import { openContext } from "../context.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
-const usage = "NAME VERSION FILE.csv [--covers START/END]";
+const usage = "NAME VERSION FILE.csv [--covers START/END] [--json]";
 
 interface Target {
   table_name: string;
@@ -44,16 +44,16 @@ function stagedRowError(file: string, err: unknown): unknown {
 }
 
 export const importRows: Verb = {
-  summary: "write the rows of a CSV file into a dataset fed from outside ([write])",
   async run(args) {
-    const { help, values, positionals } = parseVerbArgs("import", usage, args, { covers: { type: "string" } }, ["NAME", "VERSION", "FILE"]);
+    const { help, values, positionals } = parseVerbArgs("import", usage, args, { covers: { type: "string" }, json: { type: "boolean" } }, ["NAME", "VERSION", "FILE"]);
     if (help) {
       console.log(`usage: ds import ${usage}
 Writes the rows of FILE.csv (RFC 4180; header: ts and the dataset's fields, any order; ts in ISO 8601,
 UTC unless it has an offset; an empty unquoted cell is null) with the dataset's conflict policy, in one
 transaction: a bad file writes nothing.
   --covers START/END  also declare the calendar points in [START, END] complete (covered) when the
-                      file has no rows there`);
+                      file has no rows there
+  --json              print {"imported": N, "first": TS|null, "last": TS|null}`);
       return 0;
     }
     const [name, version, file] = positionals as [string, string, string];
@@ -73,7 +73,7 @@ transaction: a bad file writes nothing.
       const { rows } = await client.query<Target>("select table_name, schema, builder from ds.datasets where name = $1 and version = $2", [name, version]);
       const target = rows[0];
       if (!target) {
-        throw new DsError("DS001", `unknown dataset '${name}' '${version}'`, { hint: "ds status lists the registered datasets; run ds sync after adding a config.toml." });
+        throw new DsError("DS001", `dataset ${name}/${version} not found`, { hint: "ds status lists the registered datasets; run ds sync after adding a config.toml." });
       }
       if (target.builder !== "external") {
         throw new DsError("DS028", `${name} ${version} is built, not written`, {
@@ -112,7 +112,8 @@ transaction: a bad file writes nothing.
       }
       await client.query("commit");
       const { written, first_ts, last_ts } = result;
-      console.log(first_ts && last_ts ? `imported ${written} row(s) from ${iso(first_ts)} to ${iso(last_ts)}` : `imported ${written} row(s)`);
+      if (values.json) console.log(JSON.stringify({ imported: Number(written), first: first_ts && iso(first_ts), last: last_ts && iso(last_ts) }));
+      else console.log(first_ts && last_ts ? `imported ${written} row(s) from ${iso(first_ts)} to ${iso(last_ts)}` : `imported ${written} row(s)`);
       return 0;
     } catch (err) {
       await client.query("rollback").catch(() => {});

@@ -3,7 +3,6 @@ import { parseVerbArgs, type Verb } from "../verb.ts";
 import { migrate as runMigrations } from "../../db/migrate.ts";
 
 export const migrate: Verb = {
-  summary: "apply migrations/ and sql/ to the database",
   async run(args) {
     const { help, values } = parseVerbArgs("migrate", "[--database-url URL]", args, {});
     if (help) return (console.log("usage: ds migrate [--database-url URL]\nApplies migrations/ (forward-only) and sql/ (when changed)."), 0);

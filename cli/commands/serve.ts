@@ -1,11 +1,11 @@
 import { openContext } from "../context.ts";
+import { keyAdvice } from "../key-advice.ts";
 import { listenOptions } from "../listen-options.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 
 const usage = "[--host HOST] [--port PORT] [--database-url URL]";
 
 export const serve: Verb = {
-  summary: "GraphQL, REST, health and metrics over HTTP (default http://127.0.0.1:4000)",
   async run(args) {
     const { help, values } = parseVerbArgs("serve", usage, args, { host: { type: "string" }, port: { type: "string" } });
     if (help) {
@@ -24,7 +24,7 @@ Works on a read-only standby (writes answer DS036) and through a transaction poo
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, connection: ctx.kind, ...listen });
       console.log(`datastream server on ${server.url}${ctx.kind.inRecovery ? " (read-only standby: writes answer DS036)" : ""}${ctx.kind.pooled ? " (through a transaction pooler)" : ""}
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
-  REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
+  REST:     ${server.url}/api/v1/status${await keyAdvice(ctx.pool)}
   health:   ${server.url}/health   metrics: ${server.url}/metrics`);
       await waitForSignal();
       await server.close();

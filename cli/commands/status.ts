@@ -1,6 +1,6 @@
 /** `ds status`: the registered dataset versions with their coverage, and the unfinished builds. */
 import { openContext } from "../context.ts";
-import { formatTable } from "../format-rows.ts";
+import { formatTable, isoUtc } from "../format-rows.ts";
 import { parseVerbArgs, type Verb } from "../verb.ts";
 
 const datasetsQuery = `
@@ -10,26 +10,36 @@ const datasetsQuery = `
   order by d.name, d.registered_at`;
 
 const buildsQuery = `
-  select id, dataset, version, start_at, end_at, state,
-         round(progress * 100, 1)::text || '%' as progress, points_built || '/' || points as points
+  select id, dataset, version, start_at, end_at, state, progress, points_built, points
   from ds.builds
   where state in ('queued', 'running')
   order by id`;
 
 export const status: Verb = {
-  summary: "list dataset versions with their built ranges, and queued or running builds",
   async run(args) {
-    const { help, values } = parseVerbArgs("status", "[--database-url URL]", args, {});
+    const { help, values } = parseVerbArgs("status", "[--json] [--database-url URL]", args, { json: { type: "boolean" } });
     if (help) {
-      console.log(`usage: ds status [--database-url URL]
+      console.log(`usage: ds status [--json] [--database-url URL]
 Lists every registered dataset version (calendar, granularity, number of built ranges, first and
-last built point) and the builds that are queued or running.`);
+last built point) and the builds that are queued or running.
+  --json  print {"datasets": [{name, version, calendar, granularity, ranges, first, last}],
+          "builds": [{id, dataset, version, start, end, state, progress (0..1), points_built, points}]}`);
       return 0;
     }
     const ctx = await openContext(values);
     try {
       const datasets = await ctx.pool.query(datasetsQuery);
       const builds = await ctx.pool.query(buildsQuery);
+      if (values.json) {
+        const ts = (d: Date | null) => d && isoUtc(d);
+        console.log(JSON.stringify({
+          datasets: datasets.rows.map((r) => ({ name: r.name, version: r.version, calendar: r.calendar, granularity: r.granularity,
+            ranges: Number(r.ranges), first: ts(r.first_point), last: ts(r.last_point) })),
+          builds: builds.rows.map((r) => ({ id: Number(r.id), dataset: r.dataset, version: r.version, start: ts(r.start_at), end: ts(r.end_at),
+            state: r.state, progress: Number(r.progress), points_built: Number(r.points_built), points: Number(r.points) })),
+        }));
+        return 0;
+      }
       const right = (name: string) => ({ name, right: true });
       process.stdout.write("datasets\n" + formatTable(
         [{ name: "name" }, { name: "version" }, { name: "calendar" }, { name: "granularity" }, right("ranges"), { name: "first" }, { name: "last" }],
@@ -38,7 +48,8 @@ last built point) and the builds that are queued or running.`);
       if (!builds.rows.length) return (console.log("\nno queued or running builds"), 0);
       process.stdout.write("\nqueued or running builds\n" + formatTable(
         [right("id"), { name: "dataset" }, { name: "version" }, { name: "start" }, { name: "end" }, { name: "state" }, right("progress"), right("points")],
-        builds.rows.map((r) => [r.id, r.dataset, r.version, r.start_at, r.end_at, r.state, r.progress, r.points]),
+        builds.rows.map((r) => [r.id, r.dataset, r.version, r.start_at, r.end_at, r.state,
+          `${(Number(r.progress) * 100).toFixed(1)}%`, `${r.points_built}/${r.points}`]),
       ));
     } finally {
       await ctx.close();

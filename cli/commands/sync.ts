@@ -11,7 +11,6 @@ export async function syncAll(ctx: Context): Promise<string> {
 }
 
 export const sync: Verb = {
-  summary: "register calendars/ and builders/<name>/<version>/config.toml",
   async run(args) {
     const { help, values } = parseVerbArgs("sync", "[--builders DIR] [--calendars DIR]", args, {});
     if (help) return (console.log("usage: ds sync [--builders DIR] [--calendars DIR]\nRegisters every calendar and dataset version; unchanged ones are left as they are."), 0);

@@ -1,11 +1,11 @@
 import { openContext } from "../context.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
+import { keyAdvice } from "../key-advice.ts";
 import { listenOptions } from "../listen-options.ts";
 import { concurrency as concurrencyOption, optionValue } from "../options.ts";
 import { syncAll } from "./sync.ts";
 
 export const up: Verb = {
-  summary: "database, migrations, sync and worker in one process (what npm start runs)",
   async run(args) {
     const usage = "[--database-url URL] [--builders DIR] [--concurrency N] [--host HOST] [--port PORT]";
     const { help, values } = parseVerbArgs("up", usage, args, { concurrency: { type: "string" }, host: { type: "string" }, port: { type: "string" } });
@@ -24,7 +24,7 @@ export const up: Verb = {
   database: ${shown.toString()}${ctx.db.embedded ? ` (embedded PostgreSQL in ${ctx.db.dir})` : ""}
   psql:     psql '${shown.toString()}' -c "select ds.build('mock-ohlc', '0.1.0', '2024-01-01', '2024-01-31')"
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
-  REST:     ${server.url}/api/v1/status${process.env.API_KEYS ? "" : "  (no API_KEYS: REST routes but /status answer 401; ds api-key LABEL makes a key)"}
+  REST:     ${server.url}/api/v1/status${await keyAdvice(ctx.pool)}
   health:   ${server.url}/health   metrics: ${server.url}/metrics
   worker:   ${worker.id} (concurrency ${concurrency})
 Ctrl-C stops it.`);

@@ -3,7 +3,6 @@ import { concurrency as concurrencyOption, optionValue } from "../options.ts";
 import { parseVerbArgs, waitForSignal, type Verb } from "../verb.ts";
 
 export const worker: Verb = {
-  summary: "run builders for queued chunks (safe to run many times)",
   async run(args) {
     const usage = "[--concurrency N] [--builders DIR]";
     const { help, values } = parseVerbArgs("worker", usage, args, { concurrency: { type: "string" } });

@@ -41,7 +41,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   await withUtcSession(ctx.pool, (db) => cancelOnClose(ctx.pool, db, res, async () => {
     const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
     if (total === 0) {
-      throw new DsError("DS013", `no calendar points in [${startText}, ${endText}] for ${name} ${version}`, {
+      throw new DsError("DS013", `no valid timestamps in range [${startText}, ${endText}] for ${name} ${version}: the calendar has no points there`, {
         hint: "Widen the range, or check the dataset's calendar and start-date (select * from ds.datasets).",
       });
     }

@@ -13,17 +13,14 @@ begin
   if v_version.builder = 'external' then
     perform ds_private.raise_not_built(v_version);
   end if;
-  if end_at < v_version.start_at then
-    raise exception '% % starts on %, after the requested end %', dataset, version, v_version.start_at, end_at
-      using errcode = 'DS012', detail = format('requested [%s, %s]', start_at, end_at),
-            hint = 'Request a range that ends on or after the dataset''s start-date.';
-  end if;
+  perform ds_private.check_not_before_start(v_version, start_at, end_at);
   -- only the first point is looked up here: slots are computed after coverage is
   -- subtracted (plan_build), so an already built range costs the same whatever its length
   v_request := tstzmultirange(tstzrange(greatest(start_at, v_version.start_at), end_at, '[]'));
   v_first := ds_private.nth_point_after(v_version.calendar, v_version.step, lower(v_request) - interval '1 microsecond', 1);
   if v_first is null or v_first > end_at then
-    raise exception 'no calendar points in [%, %] for % %', start_at, end_at, dataset, version
+    -- "no valid timestamps in range": the original builder server's words
+    raise exception 'no valid timestamps in range [%, %] for % %: the calendar has no points there', start_at, end_at, dataset, version
       using errcode = 'DS013',
             detail = format('calendar %s, granularity %s, start-date %s', v_version.calendar, v_version.granularity, v_version.start_at),
             hint = 'Widen the range or check the calendar with ds.calendar_points(...).';

@@ -8,7 +8,8 @@ begin
   select * into v_row from ds_private.dataset_versions dv
   where dv.name = find_version.dataset and dv.version = find_version.version;
   if not found then
-    raise exception 'unknown dataset % %', coalesce(quote_literal(dataset), 'null'), coalesce(quote_literal(version), 'null')
+    -- "dataset NAME/VERSION not found": the original builder server's words
+    raise exception 'dataset %/% not found', coalesce(dataset, 'null'), coalesce(version, 'null')
       using errcode = 'DS001',
             detail = coalesce((select 'registered versions of ' || dataset || ': ' || string_agg(dv.version, ', ' order by dv.major, dv.minor, dv.patch)
                                from ds_private.dataset_versions dv where dv.name = find_version.dataset), 'no dataset of that name is registered'),

@@ -5,11 +5,11 @@ create or replace function ds_private.raise_invalid_calendar(calendar text, fiel
 language plpgsql immutable parallel safe as $$
 begin
   raise exception 'invalid definition of calendar "%": %: %', calendar, field, problem
-    using errcode = 'DS019', detail = format('Field %s of calendar %s: %s.', field, calendar, problem),
+    using errcode = 'DS047', detail = format('Field %s of calendar %s: %s.', field, calendar, problem),
           hint = 'See the calendar files in calendars/ for the supported fields.';
 end;
 $$;
-comment on function ds_private.raise_invalid_calendar(text, text, text) is 'Raises DS019 (invalid calendar definition) naming the calendar and the field.';
+comment on function ds_private.raise_invalid_calendar(text, text, text) is 'Raises DS047 (invalid calendar definition) naming the calendar and the field.';
 
 create or replace function ds_private.check_calendar_rule(calendar text, field text, rule jsonb) returns void
 language plpgsql immutable parallel safe as $$
@@ -37,7 +37,7 @@ exception
     perform ds_private.raise_invalid_calendar(calendar, field || ' ' || coalesce(rule->>'name', ''), sqlerrm);
 end;
 $$;
-comment on function ds_private.check_calendar_rule(text, text, jsonb) is 'Raises DS019 unless the rule is a well-formed holiday or early-close rule.';
+comment on function ds_private.check_calendar_rule(text, text, jsonb) is 'Raises DS047 unless the rule is a well-formed holiday or early-close rule.';
 
 create or replace function ds_private.check_calendar_definition(calendar text, definition jsonb) returns void
 language plpgsql stable parallel safe as $$
@@ -91,4 +91,4 @@ exception
     perform ds_private.raise_invalid_calendar(calendar, 'definition', sqlerrm);
 end;
 $$;
-comment on function ds_private.check_calendar_definition(text, jsonb) is 'Raises DS019 (invalid calendar definition, naming the field) unless definition is a well-formed calendar definition for the name.';
+comment on function ds_private.check_calendar_definition(text, jsonb) is 'Raises DS047 (invalid calendar definition, naming the field) unless definition is a well-formed calendar definition for the name.';

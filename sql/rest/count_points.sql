@@ -7,9 +7,10 @@ declare
   v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
 begin
   perform ds_private.check_range(start_at, end_at);
+  perform ds_private.check_not_before_start(v_version, start_at, end_at);
   return (select coalesce(sum((extract(epoch from upper(r) - lower(r)) / extract(epoch from v_version.step))::bigint), 0)
           from unnest(ds_private.version_slots(v_version.id, tstzmultirange(tstzrange(start_at, end_at, '[]')))) r);
 end;
 $$;
 comment on function ds.count_points(text, text, timestamptz, timestamptz) is '@behavior -*
-The number of calendar points of a dataset version in [start_at, end_at] (inclusive), from its start date on: the points a build of that range covers. Errors: DS001 unknown dataset, DS012 bad range.';
+The number of calendar points of a dataset version in [start_at, end_at] (inclusive), from its start date on: the points a build of that range covers. Errors: DS001 unknown dataset, DS012 bad range or one that ends before the start date (as ds.build).';

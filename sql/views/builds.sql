@@ -9,7 +9,7 @@ select b.id, v.name as dataset, v.version, b.start_at, b.end_at,
     when s.running > 0 or s.succeeded > 0 or s.failed > 0 then 'running'
     else 'queued'
   end as state,
-  case when s.total_points = 0 then 1.0 else round(s.done_points::numeric / s.total_points, 4) end as progress,
+  (case when s.total_points = 0 then 1 else round(s.done_points::numeric / s.total_points, 4) end)::double precision as progress,
   s.total as tasks, s.succeeded as tasks_succeeded, s.failed as tasks_failed,
   s.total_points as points, s.done_points as points_built, s.rows_written,
   s.error,

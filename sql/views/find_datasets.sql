@@ -4,7 +4,7 @@ create or replace function ds.find_datasets(tags jsonb) returns setof ds.dataset
 language plpgsql stable as $$
 begin
   if tags is null or jsonb_typeof(tags) <> 'object' then
-    raise exception 'tags must be a JSON object' using errcode = 'DS019',
+    raise exception 'tags must be a JSON object' using errcode = 'DS050',
       detail = format('got %s', coalesce(jsonb_typeof(tags), 'null')),
       hint = 'For example select * from ds.find_datasets(''{"asset": "equity"}'').';
   end if;
