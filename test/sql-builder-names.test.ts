@@ -6,7 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
 
-const db = useWorkerDatabase("sql-builder-names", { worker: false });
+const db = useWorkerDatabase("sql-builder-names");
+
+/** v-day-sql (test/fixtures, in the $1/$2/$3 form) written with named inputs instead. */
+const NAMED_V_DAY_SQL = `select p as ts, :window_start as lookback_start, count(h.ts) as n, min(h.ts) as first_hour, max(h.ts) as last_hour
+from generate_series(:chunk_start, :chunk_end - interval '1 day', interval '1 day') p
+left join :"v-hourly" h on h.ts between p - interval '23 hours' and p
+group by p`;
 
 async function compiled(name: string, sql: string | null): Promise<string> {
   const client = await db.pool.connect();
@@ -24,7 +30,7 @@ async function compiled(name: string, sql: string | null): Promise<string> {
 
 describe("ds_private.compile_builder_sql", () => {
   it("compiles a named builder.sql into parameters and its dependency's windowed table", async () => {
-    const sql = await compiled("v-day-sql", null);
+    const sql = await compiled("v-day-sql", NAMED_V_DAY_SQL);
     expect(sql).toContain("(select * from ds_data.v_hourly_v0_1_0 where ts >= $3 and ts < $2) h");
     expect(sql).toContain("$3 as lookback_start");
     expect(sql).toContain("generate_series($1, $2 - interval '1 day'");
@@ -55,5 +61,21 @@ describe("ds_private.compile_builder_sql", () => {
       await client.query("rollback");
       client.release();
     }
+  });
+});
+
+describe("a SQL builder with named inputs", () => {
+  it("builds what its $1/$2/$3 form builds: :window_start = the first hour any point reads, the hours [T - 23h, T]", async () => {
+    // this test file's own database: the version's SQL is replaced for good here
+    await db.q("update ds_private.dataset_versions set builder_sql = $1 where name = 'v-day-sql' and version = '0.1.0'", [NAMED_V_DAY_SQL]);
+    const { id } = await db.one<{ id: number }>("select ds.build('v-day-sql', '0.1.0', '2024-01-02', '2024-01-03') as id");
+    expect((await db.one<{ state: string }>("select ds.wait($1, '120 seconds') as state", [id])).state).toBe("succeeded");
+    const rows = await db.q("select * from ds_data.v_day_sql_v0_1_0 order by ts");
+    expect(rows).toEqual([
+      { ts: new Date("2024-01-02T00:00:00Z"), lookback_start: new Date("2024-01-01T01:00:00Z"), n: 24,
+        first_hour: new Date("2024-01-01T01:00:00Z"), last_hour: new Date("2024-01-02T00:00:00Z"), row_number: 1 },
+      { ts: new Date("2024-01-03T00:00:00Z"), lookback_start: new Date("2024-01-01T01:00:00Z"), n: 24,
+        first_hour: new Date("2024-01-02T01:00:00Z"), last_hour: new Date("2024-01-03T00:00:00Z"), row_number: 1 },
+    ]);
   });
 });
