@@ -4,8 +4,16 @@
  * always-open and the intraday nyse calendar. The ten years are built for real by a
  * builder that returns no rows (built-empty points are built), unless coverage is asked
  * to be set directly (BENCH_COVERAGE=set), which writes the version's coverage.
+ *
+ * Also the cost of planning unbuilt work (measureChainPlanning, chainTargets): ds.build
+ * over ten unbuilt years of a chain of ten daily datasets (bench-chain-01 <- ... <-
+ * bench-chain-10, chunks of 7 points: about 5,200 tasks and 9,400 edges) against ten times
+ * ds.build of the chain's root alone (about 520 tasks), each call in a transaction that is
+ * rolled back, so every call plans the same unbuilt years.
  */
+import { readFileSync } from "node:fs";
 import type pg from "pg";
+import type { Target } from "./report.ts";
 import { startWorker } from "../worker/run-worker.ts";
 import { benchBuilders } from "./bench-database.ts";
 import { buildAndWait } from "./build-and-wait.ts";
@@ -120,4 +128,128 @@ export async function measurePlanning(pool: pg.Pool, setup: CoverageSetup, calls
     });
   }
   return out;
+}
+
+export const CHAIN = { root: "bench-chain-01", top: "bench-chain-10", datasets: 10 };
+
+export interface ChainPlanning {
+  runs: number;
+  /** ds.build of the root alone over the ten years: median ms and tasks created */
+  oneMs: number;
+  oneTasks: number;
+  /** ds.build of the top of the chain (all ten datasets): median ms, tasks and edges */
+  chainMs: number;
+  chainTasks: number;
+  chainEdges: number;
+  /** chainMs / (datasets x oneMs): planning is linear when this stays near 1 */
+  ratio: number;
+  /**
+   * The same two medians in CPU time of the server process that ran ds.build (from
+   * /proc/<pid>/stat, 10 ms ticks; null when the server is not on this machine): wall time
+   * on a busy machine counts the waits for a core, CPU time only the work.
+   */
+  oneCpuMs: number | null;
+  chainCpuMs: number | null;
+  oneSamples: number[];
+  chainSamples: number[];
+}
+
+/** CPU milliseconds (user + system) a local process has used, or null when it cannot be read. */
+function processCpuMs(pid: number): number | null {
+  try {
+    // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** ds.build of one dataset in a rolled-back transaction: its latency, server CPU time, tasks and edges. */
+async function planRolledBack(client: pg.PoolClient, pid: number, dataset: string): Promise<{ ms: number; cpuMs: number | null; tasks: number; edges: number }> {
+  await client.query("begin");
+  try {
+    const cpu0 = processCpuMs(pid);
+    const t0 = now();
+    const { id } = (await client.query("select ds.build($1, '0.1.0', $2, $3) as id", [dataset, TEN_YEARS.start, TEN_YEARS.end])).rows[0];
+    const ms = now() - t0;
+    const cpu1 = processCpuMs(pid);
+    const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+    const { tasks, edges } = (
+      await client.query(
+        `select count(*)::int as tasks, (select count(*)::int from ds_private.task_edges e join ds_private.tasks t on t.id = e.task_id
+                                         where t.build_id = $1) as edges
+         from ds_private.tasks where build_id = $1`,
+        [id],
+      )
+    ).rows[0];
+    return { ms, cpuMs, tasks, edges };
+  } finally {
+    await client.query("rollback");
+  }
+}
+
+/**
+ * Planning an unbuilt ten-year chain of ten datasets vs ten times one of them: median of
+ * `runs` interleaved pairs of calls after one warm-up pair. Call it on a bench database
+ * (openBenchDatabase, which registers bench/builders) on which the chain was never built.
+ */
+export async function measureChainPlanning(db: { pool: pg.Pool }, log: (s: string) => void, runs = 7): Promise<ChainPlanning> {
+  const client = await db.pool.connect();
+  const oneSamples: number[] = [];
+  const chainSamples: number[] = [];
+  const oneCpu: number[] = [];
+  const chainCpu: number[] = [];
+  let one = { ms: 0, cpuMs: null as number | null, tasks: 0, edges: 0 };
+  let chain = { ms: 0, cpuMs: null as number | null, tasks: 0, edges: 0 };
+  try {
+    const pid = Number((await client.query("select pg_backend_pid() as pid")).rows[0].pid);
+    for (let i = 0; i <= runs; i++) {
+      one = await planRolledBack(client, pid, CHAIN.root);
+      chain = await planRolledBack(client, pid, CHAIN.top);
+      if (i === 0) continue; // warm-up
+      oneSamples.push(one.ms);
+      chainSamples.push(chain.ms);
+      if (one.cpuMs !== null && chain.cpuMs !== null) {
+        oneCpu.push(one.cpuMs);
+        chainCpu.push(chain.cpuMs);
+      }
+    }
+  } finally {
+    client.release();
+  }
+  if (one.tasks < 100 || chain.tasks < CHAIN.datasets * one.tasks * 0.9) {
+    throw new Error(`chain planning: expected about ${CHAIN.datasets} x ${one.tasks} tasks, ds.build created ${chain.tasks}: was the chain built already?`);
+  }
+  const oneMs = median(oneSamples);
+  const chainMs = median(chainSamples);
+  const oneCpuMs = oneCpu.length ? median(oneCpu) : null;
+  const chainCpuMs = chainCpu.length ? median(chainCpu) : null;
+  const result = {
+    runs, oneMs, oneTasks: one.tasks, chainMs, chainTasks: chain.tasks, chainEdges: chain.edges, ratio: chainMs / (CHAIN.datasets * oneMs),
+    oneCpuMs, chainCpuMs, oneSamples, chainSamples,
+  };
+  const cpu = (ms: number | null) => (ms === null ? "" : ` (server CPU ${ms.toFixed(0)} ms)`);
+  log(`   ${CHAIN.root} alone: ${one.tasks} tasks in ${oneMs.toFixed(1)} ms${cpu(oneCpuMs)}; ${CHAIN.top} (the chain of ${CHAIN.datasets}): ${chain.tasks} tasks, ${chain.edges} edges in ${chainMs.toFixed(1)} ms${cpu(chainCpuMs)} (medians of ${runs})`);
+  return result;
+}
+
+/** Issue 8's two planning targets: the chain within 2x ten times one dataset, and 5,000+ tasks in under a second. */
+export function chainTargets(r: ChainPlanning): Target[] {
+  return [
+    {
+      name: `planning, unbuilt 10-year chain of ${CHAIN.datasets} datasets vs ${CHAIN.datasets} x one dataset`,
+      measure: `chain ds.build ms / (${CHAIN.datasets} x one dataset's ms)`,
+      value: r.ratio,
+      goal: "<= 2.00",
+      met: r.ratio <= 2,
+    },
+    {
+      name: `planning, ${r.chainTasks.toLocaleString("en-US")} tasks (the chain)`,
+      measure: "ds.build seconds",
+      value: r.chainMs / 1000,
+      goal: "< 1",
+      met: r.chainTasks >= 5000 && r.chainMs < 1000,
+    },
+  ];
 }

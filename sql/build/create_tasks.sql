@@ -7,7 +7,9 @@ declare
   v_count integer;
 begin
   with version as (
-    select v.step, v.chunk::bigint as size from ds_private.dataset_versions v where v.id = version_id
+    -- the calendar's slots over the whole work, once (not once per chunk)
+    select v.step, v.chunk::bigint as size, ds_private.version_slots(v.id, tstzmultirange(range_merge(work))) as slots
+    from ds_private.dataset_versions v where v.id = version_id and not isempty(work)
   ), ranges as (
     select lower(r) as lo, (extract(epoch from upper(r) - lower(r)) / extract(epoch from version.step))::bigint as n
     from unnest(work) r, version
@@ -25,9 +27,9 @@ begin
     insert into ds_private.tasks (dataset_version_id, build_id, points, covers, point_count, keys)
     select version_id, create_tasks.build_id, points,
            -- coverage also gains the closed time between the chunk's points, so it stays a few ranges
-           points + (tstzmultirange(range_merge(points)) - ds_private.version_slots(version_id, tstzmultirange(range_merge(points)))),
+           points + (tstzmultirange(range_merge(points)) - version.slots),
            n, create_tasks.keys
-    from chunks
+    from chunks, version
     returning id
   )
   insert into ds_private.build_tasks (build_id, task_id)

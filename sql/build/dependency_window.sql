@@ -1,9 +1,12 @@
 -- The one rule of what a point reads from a dependency, and its inverse. Planning
 -- (plan_build.sql), task edges (link_tasks.sql), the worker's entries (ds.start_task), SQL
 -- builders' $3 (ds.run_sql_task) and invalidation after writes and deletes (invalidate.sql)
--- all call these two functions; worker/dependency-entries.ts only slices, per point, the
+-- all call these functions; worker/dependency-entries.ts only slices, per point, the
 -- entries ds.start_task gave it, with the same rule (test/dependency-windows.test.ts
--- compares both on many cases).
+-- compares both on many cases). The rule itself is written once, set-based, in
+-- ds_private.dependency_reaches (any number of point sets at once: link_tasks gives it
+-- every task of a build, so planning stays linear); ds_private.dependency_window is it for
+-- one point set, filtered by the dependency's calendar.
 --
 -- For a point T of a dataset with step S, on a dependency with step s (window_kind):
 --   'point' (the default) — the original builder server's rule (Wat-Street/datastream,
@@ -27,33 +30,57 @@ language sql immutable strict as $$
 $$;
 comment on function ds_private.lookback_span(text) is 'How far before T a wall-clock lookback reaches: 5d reaches back 4 days, 24h 23 hours (the original''s parse_lookback).';
 
-create or replace function ds_private.dependency_window(points tstzmultirange, edge ds_private.dependencies) returns tstzmultirange
+create or replace function ds_private.dependency_reaches(edge ds_private.dependencies, ids bigint[], points tstzmultirange[])
+returns table (id bigint, reach tstzmultirange)
 language plpgsql stable as $$
 declare
-  v_step interval := (select step from ds_private.dataset_versions where id = edge.dataset_version_id);
-  v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where id = edge.depends_on_id);
+  v_step interval := (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id);
+  v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
+  v_grid interval := ds_private.calendar_step(v_dep.step);
   v_bucket boolean := edge.window_kind = 'bucket';
-  v_window tstzmultirange;
 begin
-  -- per run of points [a, b) (T = a, a + S, ..., b - S): the time whose dependency points
-  -- some T of the run reads; 'point' windows end at the last T (closed), 'bucket' at b
-  select coalesce(range_agg(tstzrange(
+  -- set-based (plpgsql so that it runs once, not inlined into a join and re-run per row).
+  -- Per run of points [a, b) (T = a, a + S, ..., b - S): the time [lo, hi] whose dependency
+  -- points some T of the run reads ('point' windows end at the last T, closed; 'bucket'
+  -- ones at b, open), as the dependency's grid slots [g, g + s) of the grid points g in
+  -- it: align_up(lo) to align_down(hi) + s, or align_up(b) when open, the very bounds
+  -- ds_private.calendar_slots takes of a range
+  return query
+  with runs as (
+    select i.id, lower(r) as a, upper(r) as b,
+           -- counted lookback: the N-th point < T + S (bucket), or <= T (point: < T + 1
+           -- microsecond, the resolution)
+           case when v_bucket then lower(r) + v_step else lower(r) + interval '1 microsecond' end as counted_from
+    from unnest(dependency_reaches.ids, dependency_reaches.points) as i(id, points), unnest(i.points) r
+  ), nth as (
+    select n.before, n.point from ds_private.nth_points_before(v_dep.calendar, v_dep.step,
+      array(select distinct r.counted_from from runs r), edge.lookback_points) n
+    where edge.lookback_points is not null
+  ), bounds as (
+    select r.id,
            case
-             when edge.lookback_points is not null then coalesce(ds_private.nth_point_before(v_dep.calendar, v_dep.step,
-               -- the N-th point < T + S (bucket), or <= T (point: < T + 1 microsecond, the resolution)
-               case when v_bucket then lower(r) + v_step else lower(r) + interval '1 microsecond' end,
-               edge.lookback_points), v_dep.start_at)
-             when edge.lookback is not null then lower(r) - ds_private.lookback_span(edge.lookback)
-             else lower(r)
-           end,
-           case when v_bucket then upper(r) else upper(r) - v_step end,
-           case when v_bucket then '[)' else '[]' end)), '{}')
-    into v_window from unnest(points) r;
-  -- the dependency's calendar points in that time, as its slots [p, p + s), from its start date
-  return ds_private.version_slots(v_dep.id, v_window);
+             when edge.lookback_points is not null then coalesce(n.point, v_dep.start_at)
+             when edge.lookback is not null then r.a - ds_private.lookback_span(edge.lookback)
+             else r.a
+           end as lo,
+           case when v_bucket then ds_private.align_up(r.b, v_grid)
+                else ds_private.align_down(r.b - v_step, v_grid) + v_grid end as hi_slot
+    from runs r left join nth n on n.before = r.counted_from
+  )
+  select i.id, coalesce(range_agg(tstzrange(ds_private.align_up(b.lo, v_grid), b.hi_slot)), '{}')
+  from unnest(dependency_reaches.ids) as i(id) left join bounds b on b.id = i.id
+  group by i.id;
 end;
 $$;
-comment on function ds_private.dependency_window(tstzmultirange, ds_private.dependencies) is 'The dependency''s calendar slots [p, p + step) that the given points of the dependent read through the edge (its window and lookback), clamped to the dependency''s start date.';
+comment on function ds_private.dependency_reaches(ds_private.dependencies, bigint[], tstzmultirange[]) is 'The window rule, set-based: for each (id, points) pair, the slots [g, g + step) of the dependency''s grid whose points g the given points of the dependent read through the edge (its window and lookback), before the dependency''s calendar and start date are applied. Ids must be distinct. Slots of dependency points (tasks'' points, coverage) overlap a reach exactly when they hold a point the window reads.';
+
+create or replace function ds_private.dependency_window(points tstzmultirange, edge ds_private.dependencies) returns tstzmultirange
+language sql stable as $$
+  -- the dependency's calendar points in the reach, as its slots [p, p + s), from its start date
+  select ds_private.version_slots(edge.depends_on_id, r.reach)
+  from ds_private.dependency_reaches(edge, array[0::bigint], array[points]) r
+$$;
+comment on function ds_private.dependency_window(tstzmultirange, ds_private.dependencies) is 'The dependency''s calendar slots [p, p + step) that the given points of the dependent read through the edge (its window and lookback), clamped to the dependency''s start date: ds_private.dependency_reaches filtered by the dependency''s calendar.';
 
 create or replace function ds_private.affected_points(edge ds_private.dependencies, slots tstzmultirange) returns tstzmultirange
 language plpgsql stable as $$

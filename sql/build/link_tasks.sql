@@ -1,24 +1,55 @@
 -- Linking a build's new tasks to the dependency tasks whose points their windows read,
--- then enqueueing the ones with nothing to wait for.
+-- then enqueueing the ones with nothing to wait for. Linear in the number of tasks: the
+-- windows come from one set-based call per dependency edge (ds_private.dependency_reaches),
+-- the overlaps from an equi-join on time buckets (ds_private.time_buckets) of a width of
+-- one of the dataset's chunks on its own grid (chunk x step), or of the reaches into it
+-- when most are longer.
 
 create or replace function ds_private.link_tasks(build_id bigint) returns void
 language plpgsql volatile as $$
 begin
   insert into ds_private.task_edges (task_id, depends_on)
-  select distinct t.id, dt.id
-  from ds_private.tasks t
-  join ds_private.dependencies d on d.dataset_version_id = t.dataset_version_id
-  cross join lateral ds_private.dependency_window(t.points, d) w
-  join ds_private.tasks dt on dt.dataset_version_id = d.depends_on_id
-   and dt.state in ('waiting', 'queued', 'running') and dt.points && w
-  where t.build_id = link_tasks.build_id
+  with reaches as materialized (
+    -- every new task's reach on each of its dependencies, one set-based call per edge
+    -- (materialized: computed once, never re-run per joined row)
+    select d.depends_on_id as dataset_version_id, r.id, r.reach, range_merge(r.reach) as hull
+    from ds_private.build_datasets bd
+    join ds_private.dependencies d on d.dataset_version_id = bd.dataset_version_id
+    cross join lateral (select array_agg(t.id) as ids, array_agg(t.points) as points from ds_private.tasks t
+                        where t.build_id = link_tasks.build_id and t.dataset_version_id = d.dataset_version_id) n
+    cross join lateral ds_private.dependency_reaches(d, n.ids, n.points) r
+    where bd.build_id = link_tasks.build_id and n.ids is not null and not isempty(r.reach)
+  ), datasets as materialized (
+    -- the bucket width of each dataset: one chunk on its grid (chunk x step), or most
+    -- reaches into it if longer (a long lookback), so that a reach touches about two
+    -- buckets and a bucket holds a few tasks
+    select v.id, greatest(extract(epoch from v.step) * v.chunk,
+                          (select percentile_disc(0.9) within group (order by extract(epoch from upper(r.hull) - lower(r.hull)))
+                           from reaches r where r.dataset_version_id = v.id)) as width
+    from ds_private.build_datasets bd join ds_private.dataset_versions v on v.id = bd.dataset_version_id
+    where bd.build_id = link_tasks.build_id
+  ), reach_buckets as materialized (
+    select r.dataset_version_id, r.id, r.reach, b.bucket
+    from reaches r join datasets x on x.id = r.dataset_version_id
+    cross join lateral ds_private.time_buckets(r.hull, x.width) b(bucket)
+  ), unfinished as materialized (
+    -- the unfinished tasks (of any build) of the build's datasets, by bucket
+    select t.id, t.dataset_version_id, t.points, t.build_id, b.bucket
+    from datasets x
+    join ds_private.tasks t on t.dataset_version_id = x.id and t.state in ('waiting', 'queued', 'running')
+    cross join lateral ds_private.time_buckets(range_merge(t.points), x.width) b(bucket)
+  )
+  -- the dependency's unfinished tasks whose points a reach overlaps
+  select r.id, dt.id
+  from reach_buckets r
+  join unfinished dt on dt.dataset_version_id = r.dataset_version_id and dt.bucket = r.bucket and dt.points && r.reach
   union
   -- the same dataset's unfinished earlier tasks over the same points (a rebuild of stale
   -- keys, or of points invalidated in flight): one after the other, never concurrently
   select t.id, dt.id
-  from ds_private.tasks t
-  join ds_private.tasks dt on dt.dataset_version_id = t.dataset_version_id and dt.id < t.id
-   and dt.state in ('waiting', 'queued', 'running') and dt.points && t.points
+  from unfinished t
+  join unfinished dt on dt.dataset_version_id = t.dataset_version_id and dt.bucket = t.bucket and dt.id < t.id
+   and dt.points && t.points
   where t.build_id = link_tasks.build_id;
 
   update ds_private.tasks t set pending = e.n

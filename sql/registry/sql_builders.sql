@@ -82,13 +82,41 @@ begin
   end if;
   begin
     -- planned and started, never run: limit 0
-    execute format(E'select * from (%s\n) s limit 0', v.builder_sql) into v_rec
+    execute format(E'select * from (%s\n) s limit 0', ds_private.compile_builder_sql(v.id)) into v_rec
       using null::timestamptz, null::timestamptz, null::timestamptz;
   exception when others then
     perform ds_private.raise_definition_error('DS019', 'builder SQL does not compile', v.name, v.version,
       case when v.transform is null then 'builder' else 'transform' end, format('%s (SQLSTATE %s)', sqlerrm, sqlstate),
-      'A SQL builder is one SELECT over ds_data tables with $1 = chunk start, $2 = chunk end (exclusive), $3 = lookback start.');
+      'A SQL builder is one SELECT over its dependencies (:"name") with :chunk_start, :chunk_end (exclusive) and :window_start (or $1, $2, $3).');
   end;
 end;
 $$;
 comment on function ds_private.check_builder_sql(integer) is 'Compiles the builder_sql of a version without running it (limit 0); raises DS019 naming the dataset when PostgreSQL rejects it.';
+
+create or replace function ds_private.compile_builder_sql(version_id integer) returns text
+language plpgsql stable as $$
+declare
+  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = version_id);
+  v_sql text := v.builder_sql;
+  v_name text;
+  v_table text;
+begin
+  -- named inputs (docs/sql-builders.md), never after a ':' or a word character (casts, ::"char")
+  v_sql := regexp_replace(v_sql, '(?<![:\w]):chunk_start\M', '$1', 'g');
+  v_sql := regexp_replace(v_sql, '(?<![:\w]):chunk_end\M', '$2', 'g');
+  v_sql := regexp_replace(v_sql, '(?<![:\w]):window_start\M', '$3', 'g');
+  -- :"dependency-name": the dependency's rows the chunk may read, [window start, chunk end)
+  for v_name in select distinct m[1] from regexp_matches(v_sql, '(?<![:\w]):"([^"]+)"', 'g') m loop
+    select dv.table_name into v_table
+    from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
+    where d.dataset_version_id = v.id and dv.name = v_name;
+    -- not a dependency's name (a JSON string in a literal, '{"a":"b"}'): left as written; a
+    -- wrong name outside a literal is then a syntax error that check_builder_sql reports
+    continue when v_table is null;
+    -- dataset names are [a-z][a-z0-9_-]*: nothing to escape in the pattern
+    v_sql := regexp_replace(v_sql, format('(?<![:\w]):"%s"', v_name), format('(select * from ds_data.%I where ts >= $3 and ts < $2)', v_table), 'g');
+  end loop;
+  return v_sql;
+end;
+$$;
+comment on function ds_private.compile_builder_sql(integer) is 'The builder_sql of a version as run: its named inputs replaced (:chunk_start, :chunk_end, :window_start by $1, $2, $3; :"dependency" by that dependency''s rows in [window start, chunk end) of its versioned table). Text in the $1/$2/$3 form is returned unchanged; :"x" where x is not a dependency is left as written.';

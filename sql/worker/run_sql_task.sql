@@ -21,6 +21,9 @@ begin
     raise exception '% %: not a SQL builder (builder %)', v.name, v.version, v.builder using errcode = 'DS018',
       detail = format('task %s', task_id), hint = 'Run it with the TypeScript worker (worker/chunk.ts).';
   end if;
+  -- named inputs (:chunk_start, :"dependency", ...) become $1, $2, $3 and windowed tables,
+  -- for the statement and for the check of its columns (sql_builder_select_list)
+  v.builder_sql := ds_private.compile_builder_sql(v.id);
   perform ds.clear_task_rows(task_id);
   begin
     -- one statement per run of consecutive points ($1 .. $2); a chunk has several only when
@@ -61,4 +64,4 @@ begin
 end;
 $$;
 comment on function ds.run_sql_task(bigint) is '@behavior -*
-Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys; without key, each timestamp''s rows numbered in row_number in the statement''s order) (builder_sql with $1 chunk start, $2 chunk end, $3 lookback start), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';
+Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys; without key, each timestamp''s rows numbered in row_number in the statement''s order) (builder_sql with :chunk_start or $1, :chunk_end or $2, :window_start or $3, and :"dependency" for a dependency''s rows: ds_private.compile_builder_sql), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';
