@@ -19,7 +19,7 @@ describe("ds.build and the worker", () => {
   it("builds a root dataset over an inclusive range and reads it back with ds.data", async () => {
     const { state, build } = await buildAndWait("t-root", "2024-01-01", "2024-01-05");
     expect(state).toBe("succeeded");
-    expect(build).toMatchObject({ dataset: "t-root", version: "0.1.0", progress: "1.0000", rows_written: 5 });
+    expect(build).toMatchObject({ dataset: "t-root", version: "0.1.0", progress: 1, rows_written: 5 });
     const rows = await db.q("select ts, data from ds.data('t-root', '0.1.0', '2024-01-01', '2024-01-05')");
     expect(rows.map((r) => (r.ts as Date).toISOString())).toEqual(days(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]));
     expect(rows.map((r) => r.data)).toEqual([1, 2, 3, 4, 5].map((value) => ({ value })));
