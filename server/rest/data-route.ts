@@ -13,7 +13,7 @@ import type { ServerContext } from "../mount.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
-import { boolParam, choiceParam, parseTimestamp, requiredParams } from "./request-params.ts";
+import { boolParam, choiceParam, parseTimestamp, positiveIntParam, requiredParams } from "./request-params.ts";
 import { naiveIso, utcIso } from "./timestamp-sql.ts";
 import { withReadSession } from "./read-session.ts";
 
@@ -22,17 +22,24 @@ export interface Target {
   version: string;
 }
 
-/** One row per timestamp with its rows in key order, as JSON text; `returned` counts them. `where`: a condition on the read. */
-function groupedRows(where = "true"): string {
+/**
+ * One row per timestamp with its rows in key order, as JSON text; `returned` counts them.
+ * `where`: a condition on the read. With `filtered`, $6 is a JSON object of key filters
+ * ({"ticker": "MSFT"}, compared as text) and $7 the most timestamps to return (null: all).
+ */
+function groupedRows(where = "true", filtered = false): string {
   return `
   select count(*)::integer as returned,
          coalesce(json_agg(json_build_object('timestamp', g.t, 'data', g.rows) order by g.ts), '[]')::text as rows
   from (select d.ts, ${naiveIso("d.ts")} as t, json_agg(d.data order by d.n) as rows
         from ds.data($1, $2, $3, $4, build => $5) with ordinality as d(ts, data, n)
-        where ${where}
-        group by d.ts) g`;
+        where ${where}${filtered ? ` and ${keyFilter("d.data")}` : ""}
+        group by d.ts${filtered ? " order by d.ts limit $7" : ""}) g`;
 }
 export const groupedRowsSql = groupedRows();
+
+/** The key filters of $6 (a JSON object) hold for the jsonb `data`. */
+const keyFilter = (data: string) => `not exists (select from jsonb_each_text($6::jsonb) f where ${data} ->> f.key is distinct from f.value)`;
 
 /**
  * The JSON read in one statement (one round trip): the calendar points first (the rows are
@@ -43,7 +50,41 @@ const jsonReadSql = `
   select c.n::text as total, g.returned, g.rows,
          case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
   from (select ds.count_points($1, $2, $3, $4) as n) c
-  left join lateral (${groupedRows("c.n > 0")}) g on true`;
+  left join lateral (${groupedRows("c.n > 0", true)}) g on true`;
+
+/**
+ * interval=5m: OHLC bars resampled on the fly (ds.bars at the granularity $8, by every key field, $9), grouped
+ * by bar like the rows; total_timestamps then counts the bars. With build-data the range is
+ * built first, in a statement of its own (ds.bars reads in its caller's snapshot).
+ */
+const barsReadSql = `
+  select c.n::text as points, g.returned::text as total, g.returned, g.rows,
+         case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
+  from (select ds.count_points($1, $2, $3, $4) as n) c, (
+    select count(*)::integer as returned,
+           coalesce(json_agg(json_build_object('timestamp', g.t, 'data', g.rows) order by g.ts), '[]')::text as rows
+    from (select b.ts, ${naiveIso("b.ts")} as t,
+                 json_agg(b.key || jsonb_build_object('open', b.open, 'high', b.high, 'low', b.low, 'close', b.close,
+                                                      'volume', b.volume, 'trades', b.trades) order by b.key::text) as rows
+          from ds.bars($1, $2, $8, $3, $4, $9::text[]) b
+          where ${keyFilter("b.key")}
+          group by b.ts order by b.ts limit $7) g) g`;
+
+const known = new Set(["start", "end", "build-data", "format", "limit", "interval"]);
+
+/** The key filters of a query (every parameter but the known ones), checked against the dataset's key. */
+async function keyFilters(db: pg.ClientBase, name: string, version: string, query: URLSearchParams): Promise<{ filters: Record<string, string>; key: string[] }> {
+  const filters: Record<string, string> = {};
+  for (const [k, v] of query) if (!known.has(k)) filters[k] = v;
+  const { rows } = await db.query<{ key: string[] }>("select key from ds.datasets where name = $1 and version = $2", [name, version]);
+  const key = rows[0]?.key ?? [];
+  const stranger = Object.keys(filters).find((k) => !key.includes(k));
+  if (stranger !== undefined && rows.length > 0) {
+    throw new HttpError(422, `${stranger} is not a parameter nor a key field of ${name} ${version} (${key.length ? `its key: ${key.join(", ")}` : "it has no key"})`,
+      { body: { detail: [{ type: "extra_forbidden", loc: ["query", stranger], msg: `Not a key field of ${name} ${version}`, input: filters[stranger]! }] } });
+  }
+  return { filters, key };
+}
 
 function noPoints(name: string, version: string, startText: string, endText: string): DsError {
   // "no valid timestamps in range": the original builder server's words
@@ -56,18 +97,27 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   const [startText, endText] = requiredParams(query, ["start", "end"]);
   const build = boolParam(query, "build-data", true);
   const format = choiceParam(query, "format", ["json", "csv"] as const, "json");
+  const limit = positiveIntParam(query, "limit");
+  const interval = query.get("interval");
+  if (interval !== null && format === "csv") throw new HttpError(422, "interval answers JSON only: drop format=csv");
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
+    const { filters, key } = await keyFilters(db, name, version, query);
     if (format === "csv") {
       const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
       if (total === 0) throw noPoints(name, version, startText!, endText!);
-      const csv = await readCsv(db, args, build);
+      const csv = await readCsv(db, args, build, filters, limit);
       const complete = build || !(await db.query<{ gaps: boolean }>("select exists (select from ds.missing($1, $2, $3, $4)) as gaps", args)).rows[0]!.gaps;
       return sendText(res, complete ? 200 : 206, "text/csv; charset=utf-8", csv);
     }
-    const { total, returned, rows, gaps } = (await db.query<{ total: string; returned: number; rows: string; gaps: boolean }>(jsonReadSql, [...args, build])).rows[0]!;
-    if (Number(total) === 0) throw noPoints(name, version, startText!, endText!);
+    if (interval !== null && build) await db.query("select count(*) from ds.data($1, $2, $3, $4, build => true)", args);
+    type Read = { points?: string; total: string; returned: number; rows: string; gaps: boolean };
+    const read = interval === null
+      ? db.query<Read>(jsonReadSql, [...args, build, JSON.stringify(filters), limit])
+      : db.query<Read>(barsReadSql, [...args, build, JSON.stringify(filters), limit, interval, key]);
+    const { points, total, returned, rows, gaps } = (await read).rows[0]!;
+    if (Number(points ?? total) === 0) throw noPoints(name, version, startText!, endText!);
     // complete when nothing in the range is left to build (a built-empty point is built)
     sendJsonText(res, gaps ? 206 : 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
       `"total_timestamps":${total},"returned_timestamps":${returned},"rows":${rows}}`);
@@ -77,9 +127,11 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
 const numericTypes = new Set(["int", "float", "numeric"]);
 
 /** CSV like `ds data --format csv`: a header of ts and the schema's fields, ts in ISO 8601 UTC. */
-async function readCsv(db: pg.ClientBase, args: string[], build: boolean): Promise<string> {
+async function readCsv(db: pg.ClientBase, args: string[], build: boolean, filters: Record<string, string>, limit: number | null): Promise<string> {
   const { rows } = await db.query<{ ts: string; data: string }>(
-    `select ${utcIso("d.ts")} as ts, d.data::text as data from ds.data($1, $2, $3, $4, build => $5) d`, [...args, build]);
+    `select ${utcIso("d.ts")} as ts, d.data::text as data from ds.data($1, $2, $3, $4, build => $5) d
+     where ${keyFilter("d.data")} and ($7::integer is null or d.ts <= (select max(t.ts) from (select distinct x.ts from ds.data($1, $2, $3, $4) x
+       where ${keyFilter("x.data")} order by x.ts limit $7) t))`, [...args, build, JSON.stringify(filters), limit]);
   const { rows: meta } = await db.query<{ schema: { name: string; type: string }[] }>(
     "select schema from ds.datasets where name = $1 and version = $2", args.slice(0, 2));
   const fields = meta[0]!.schema;

@@ -32,7 +32,9 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS016: 504, // waiting for the build timed out
   DS017: 500, // builder output failed validation
   DS018: 500, // builder could not run
+  DS007: 422, // a bad granularity (interval=)
   DS019: 400, // invalid dataset definition
+  DS025: 422, // not OHLC-shaped (interval=)
   DS050: 400, // a bad argument to a catalog function
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build

@@ -41,6 +41,14 @@ export function boolParam(query: URLSearchParams, name: string, fallback: boolea
   }]);
 }
 
+/** A positive integer parameter, or null when absent; 422 otherwise. */
+export function positiveIntParam(query: URLSearchParams, name: string): number | null {
+  const text = query.get(name);
+  if (text === null) return null;
+  if (/^[1-9][0-9]{0,8}$/.test(text)) return Number(text);
+  throw validationError([{ type: "greater_than", loc: ["query", name], msg: "Input should be a positive integer", input: text }]);
+}
+
 /** A parameter with a fixed set of values; 422 otherwise. */
 export function choiceParam<T extends string>(query: URLSearchParams, name: string, choices: readonly T[], fallback: T): T {
   const text = query.get(name);

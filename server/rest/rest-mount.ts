@@ -1,8 +1,9 @@
 /**
  * The REST API of the original Python builder server, under /api/v1, on plain node:http
- * (five routes do not need a router library). Every route but /status needs
- * `Authorization: Bearer <key>` with a key of API_KEYS; when API_KEYS is empty every such
- * request is refused with 401 — fail closed, as the original server is.
+ * (a handful of routes do not need a router library), described by openapi.ts. Every route
+ * but /status, /openapi.json and /docs needs `Authorization: Bearer <key>` with a stored key
+ * or one of API_KEYS; without any key every such request is refused with 401 — fail
+ * closed, as the original server is.
  *
  * Order of checks, as FastAPI's: route (404, 405), key (401), query parameters (422),
  * version and timestamps (400), then the database (404 unknown dataset, 422 no calendar
@@ -13,6 +14,7 @@ import type { Mount, ServerContext } from "../mount.ts";
 import { postBuild } from "./build-route.ts";
 import { getDatasets, getStatus } from "./catalog-routes.ts";
 import { deleteData, getData, type Target } from "./data-route.ts";
+import { getDocs, getDocsAsset, getOpenApi } from "./docs-routes.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./reply.ts";
 import { pathParams } from "./request-params.ts";
@@ -29,6 +31,10 @@ interface Route {
 const target = "([^/]+)/([^/]+)";
 const routes: Route[] = [
   { method: "GET", path: /^\/api\/v1\/status$/, open: true, handle: (_ctx, res) => getStatus(res) },
+  { method: "GET", path: /^\/api\/v1\/openapi\.json$/, open: true, handle: (_ctx, res) => getOpenApi(res) },
+  { method: "GET", path: /^\/api\/v1\/docs\/?$/, open: true, handle: (_ctx, res) => getDocs(res) },
+  // the asset's file name comes as the target's name (the second group is empty)
+  { method: "GET", path: /^\/api\/v1\/docs\/([a-z-]+\.(?:css|js))()$/, open: true, handle: (_ctx, res, asset) => getDocsAsset(res, asset.name) },
   { method: "GET", path: /^\/api\/v1\/datasets$/, handle: (ctx, res) => getDatasets(ctx, res) },
   { method: "POST", path: new RegExp(`^/api/v1/build/${target}$`), handle: postBuild },
   { method: "GET", path: new RegExp(`^/api/v1/data/${target}$`), handle: getData },
@@ -39,7 +45,7 @@ const routes: Route[] = [
 function authenticate(ctx: ServerContext, req: IncomingMessage): void {
   const headers = { "www-authenticate": "Bearer" };
   if (!ctx.apiKeys.configured) {
-    throw new HttpError(401, "no API keys are configured: set API_KEYS (ds api-key LABEL makes a key and its entry)", { headers });
+    throw new HttpError(401, "no API keys are configured: ds api-key create NAME makes one (or set API_KEYS)", { headers });
   }
   if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? "")) throw new HttpError(401, "missing api key", { headers });
   if (ctx.apiKeys.authenticate(req.headers.authorization) === null) throw new HttpError(401, "invalid api key", { headers });
