@@ -5,7 +5,9 @@
  * thread: builder-pool.ts terminates it at the chunk's deadline and replaces it.
  *
  * Protocol: the pool posts a ChunkRequest; the thread answers with `block` messages
- * (encoded rows, transferred), then one `done` (the row count) or one `error`.
+ * (encoded rows, transferred), then one `done` (the row count) or one `error`. Each block
+ * spends a credit; the pool gives one back ({ credit: 1 }) when COPY took a block, and a
+ * thread without credit waits: memory stays at a few blocks whatever the chunk's size.
  */
 import { parentPort } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
@@ -41,12 +43,29 @@ export interface ThreadError {
   hint?: string;
 }
 
+/** The pool's acknowledgement of a block: the thread may post `credit` more. */
+export interface ThreadCredit {
+  credit: number;
+}
+
 export type ThreadMessage =
   | { type: "block"; data: Uint8Array }
   | { type: "done"; rows: number }
   | { type: "error"; error: ThreadError };
 
 const BLOCK_BYTES = 256 * 1024;
+/** Blocks posted and not yet taken by COPY at most: the thread's memory bound for rows. */
+const BLOCK_CREDITS = 4;
+
+/** Blocks the thread may still post before it waits for the pool (reset for each chunk). */
+const credit = { left: BLOCK_CREDITS, wake: null as (() => void) | null };
+
+function addCredit(n: number): void {
+  credit.left += n;
+  const wake = credit.wake;
+  credit.wake = null;
+  wake?.();
+}
 
 async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: ArrayBuffer[]) => void): Promise<number> {
   const builder = await loadBuilder(req.buildersDir, req.dataset, req.version, req.builder, req.env_vars);
@@ -59,8 +78,10 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
   const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;
   // a task of some keys writes only their rows
   const keep = req.keys ? keyFilter(req.schema, req.key, req.keys) : null;
-  const flush = (text: string) => {
+  const flush = async (text: string) => {
     const data = utf8.encode(text);
+    while (credit.left <= 0) await new Promise<void>((resolve) => (credit.wake = resolve));
+    credit.left--;
     post({ type: "block", data }, [data.buffer as ArrayBuffer]);
   };
   let block = "";
@@ -81,11 +102,11 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
     written += rows.length;
     block = encode(block, ts, rows);
     if (block.length >= BLOCK_BYTES) {
-      flush(block);
+      await flush(block);
       block = "";
     }
   }
-  if (block) flush(block);
+  if (block) await flush(block);
   return written;
 }
 
@@ -99,7 +120,9 @@ function toThreadError(err: unknown): ThreadError {
 
 const port = parentPort;
 if (port) {
-  port.on("message", (req: ChunkRequest) => {
+  port.on("message", (req: ChunkRequest | ThreadCredit) => {
+    if ("credit" in req) return addCredit(req.credit);
+    credit.left = BLOCK_CREDITS;
     const post = (m: ThreadMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
     runChunk(req, post).then(
       (rows) => post({ type: "done", rows }),

@@ -1,12 +1,13 @@
 /**
  * Writing rows into a dataset's typed table with COPY (pg-copy-streams), in COPY's text
- * format. Builder threads encode their rows with `rowEncoder` and hand over the bytes;
- * `copyBlocks` streams them into the table on the chunk's connection. The table of a
+ * format. Builder threads encode their rows with `rowEncoder` and hand over the bytes as
+ * they make them; a `CopyWriter` streams them into the table on the chunk's connection,
+ * with backpressure (a block is taken once the socket drained). The table of a
  * dataset without key (`numbered`) has the implicit last column row_number: each point's
  * rows are numbered 1, 2, ... in the order the builder returned them.
  */
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyText, type Field } from "./field-types.ts";
@@ -51,7 +52,7 @@ function* lines(points: PointRows[], fields: Field[], numbered: boolean): Genera
   if (block) yield block;
 }
 
-function copyStatement(table: string, fields: Field[], numbered: boolean): string {
+export function copyStatement(table: string, fields: Field[], numbered: boolean): string {
   const names = ["ts", ...fields.map((f) => f.name), ...(numbered ? ["row_number"] : [])];
   const columns = names.map((c) => `"${c}"`).join(", ");
   // table and field names are validated at registration (lowercase identifiers); quoted anyway
@@ -67,8 +68,44 @@ export async function copyRows(client: pg.ClientBase, table: string, fields: Fie
   return count;
 }
 
-/** COPY blocks of encoded lines (from `rowEncoder`, with the same `numbered`) into ds_data.<table>. */
-export async function copyBlocks(client: pg.ClientBase, table: string, fields: Field[], blocks: Uint8Array[], numbered = false): Promise<void> {
-  if (blocks.length === 0) return;
-  await pipeline(Readable.from(blocks), client.query(copyFrom(copyStatement(table, fields, numbered))));
+/**
+ * An open COPY into a table on `client` that takes blocks of encoded lines (from
+ * `rowEncoder`) one at a time: `write` resolves when the connection can take the next
+ * one, so the caller holds one block, not the whole chunk. `abort` sends CopyFail: the
+ * statement fails and the client's transaction must be rolled back.
+ */
+export class CopyWriter {
+  readonly #stream: ReturnType<typeof copyFrom>;
+  #error: unknown = null;
+
+  constructor(client: pg.ClientBase, statement: string) {
+    this.#stream = client.query(copyFrom(statement));
+    this.#stream.on("error", (err: unknown) => (this.#error ??= err));
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#stream.write(data)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = (err?: unknown) => {
+        this.#stream.off("drain", drained).off("error", failed);
+        if (err) reject(err);
+        else resolve();
+      };
+      const drained = () => settle();
+      const failed = (err: unknown) => settle(err);
+      this.#stream.once("drain", drained).once("error", failed);
+    });
+  }
+
+  /** Ends the COPY; resolves when the server took every row. */
+  async end(): Promise<void> {
+    if (this.#error) throw this.#error;
+    this.#stream.end();
+    await finished(this.#stream);
+  }
+
+  abort(reason: Error): void {
+    if (!this.#stream.destroyed && !this.#stream.writableFinished) this.#stream.destroy(reason);
+  }
 }

@@ -42,7 +42,7 @@ begin
   if v_task.keys is null then
     update ds_private.dataset_versions set coverage = coverage + (v_task.covers - v_task.invalidated) where id = v_task.dataset_version_id;
   end if;
-  update ds_private.tasks t set state = 'succeeded', finished_at = now(), rows_written = complete_task.rows_written, error = null
+  update ds_private.tasks t set state = 'succeeded', finished_at = clock_timestamp(), rows_written = complete_task.rows_written, error = null
   where t.id = complete_task.task_id;
   with released as (
     update ds_private.tasks t set pending = t.pending - 1
