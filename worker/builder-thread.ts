@@ -1,6 +1,6 @@
 /**
  * The entry of a builder thread (worker_threads): runs a chunk's builder over its points,
- * validates the rows and encodes them in COPY's text format, off the worker's event loop.
+ * validates the rows and encodes them for COPY (binary or text, copy-rows.ts), off the worker's event loop.
  * Whatever a builder does here — hang, loop, throw, call process.exit — ends at most this
  * thread: builder-pool.ts terminates it at the chunk's deadline and replaces it.
  *
@@ -11,7 +11,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
-import { rowEncoder } from "./copy-rows.ts";
+import { blockEncoder } from "./copy-rows.ts";
 import { expandSlots, windowFor, type Entry, type LoadedDependency } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 import { keyFilter } from "./key-filter.ts";
@@ -72,19 +72,18 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
   const context = { dataset: req.dataset, version: req.version, env: builder.env };
   const validate = rowValidator(req.schema);
   // without key, each point's rows are numbered (row_number) in the order the builder returned them
-  const encode = rowEncoder(req.schema, req.key.length === 0);
-  const utf8 = new TextEncoder();
+  const encoder = blockEncoder(req.schema, req.key.length === 0);
   // the label of a point is only built when something about it fails
   const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;
   // a task of some keys writes only their rows
   const keep = req.keys ? keyFilter(req.schema, req.key, req.keys) : null;
-  const flush = async (text: string) => {
-    const data = utf8.encode(text);
+  const flush = async (last: boolean) => {
+    const data = encoder.take(last);
+    if (!data) return;
     while (credit.left <= 0) await new Promise<void>((resolve) => (credit.wake = resolve));
     credit.left--;
     post({ type: "block", data }, [data.buffer as ArrayBuffer]);
   };
-  let block = "";
   let written = 0;
   for (const t of expandSlots(req.points, req.step_ms)) {
     const ts = new Date(t);
@@ -100,13 +99,10 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
     let rows = validate(result, () => where(ts));
     if (keep) rows = rows.filter(keep);
     written += rows.length;
-    block = encode(block, ts, rows);
-    if (block.length >= BLOCK_BYTES) {
-      await flush(block);
-      block = "";
-    }
+    encoder.add(ts, rows);
+    if (encoder.size >= BLOCK_BYTES) await flush(false);
   }
-  if (block) await flush(block);
+  await flush(true);
   return written;
 }
 

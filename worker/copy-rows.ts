@@ -1,22 +1,18 @@
 /**
- * Writing rows into a dataset's typed table with COPY (pg-copy-streams), in COPY's text
- * format. Builder threads encode their rows with `rowEncoder` and hand over the bytes as
- * they make them; a `CopyWriter` streams them into the table on the chunk's connection,
+ * Writing rows into a dataset's typed table with COPY (pg-copy-streams), in COPY's binary
+ * format when the schema allows it (copy-binary.ts), else its text format (`rowEncoder`).
+ * Builder threads encode their rows with `blockEncoder` and hand over the bytes as they
+ * make them; a `CopyWriter` streams them into the table on the chunk's connection,
  * with backpressure (a block is taken once the socket drained). The table of a
  * dataset without key (`numbered`) has the implicit last column row_number: each point's
  * rows are numbered 1, 2, ... in the order the builder returned them.
  */
-import { Readable } from "node:stream";
-import { finished, pipeline } from "node:stream/promises";
+import { finished } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { BINARY_TYPES, BinaryRows } from "./copy-binary.ts";
 import { copyText, type Field } from "./field-types.ts";
 import type { Row } from "./validate-rows.ts";
-
-export interface PointRows {
-  ts: Date;
-  rows: Row[];
-}
 
 /** Appends the COPY text lines of one point's rows to a block of text; returns the new block. */
 export type RowEncoder = (block: string, ts: Date, rows: Row[]) => string;
@@ -39,33 +35,46 @@ export function rowEncoder(fields: Field[], numbered = false): RowEncoder {
   };
 }
 
-function* lines(points: PointRows[], fields: Field[], numbered: boolean): Generator<string> {
-  const encode = rowEncoder(fields, numbered);
-  let block = "";
-  for (const { ts, rows } of points) {
-    block = encode(block, ts, rows);
-    if (block.length > 65536) {
-      yield block;
-      block = "";
-    }
-  }
-  if (block) yield block;
+/** COPY's format for a schema: binary when every field type has an exact binary form (copy-binary.ts), else text. */
+export function copyFormat(fields: Field[]): "binary" | "text" {
+  return fields.every((f) => BINARY_TYPES.has(f.type)) ? "binary" : "text";
 }
 
+/** Collects encoded rows for COPY in the schema's format and hands them over in blocks. */
+export interface BlockEncoder {
+  /** Adds one point's rows (without key: numbered 1, 2, ... in this order). */
+  add(ts: Date, rows: Row[]): void;
+  /** Bytes (or characters) collected since the last block. */
+  readonly size: number;
+  /** The collected rows as one block (`last`: the end of the COPY data), or null when there are none. */
+  take(last: boolean): Uint8Array | null;
+}
+
+export function blockEncoder(fields: Field[], numbered: boolean): BlockEncoder {
+  if (copyFormat(fields) === "binary") return new BinaryRows(fields, numbered);
+  const encode = rowEncoder(fields, numbered);
+  const utf8 = new TextEncoder();
+  let block = "";
+  return {
+    add: (ts, rows) => void (block = encode(block, ts, rows)),
+    get size() {
+      return block.length;
+    },
+    take: () => {
+      if (!block) return null;
+      const data = utf8.encode(block);
+      block = "";
+      return data;
+    },
+  };
+}
+
+/** The COPY statement of a version's table, in the schema's format (copyFormat). */
 export function copyStatement(table: string, fields: Field[], numbered: boolean): string {
   const names = ["ts", ...fields.map((f) => f.name), ...(numbered ? ["row_number"] : [])];
   const columns = names.map((c) => `"${c}"`).join(", ");
   // table and field names are validated at registration (lowercase identifiers); quoted anyway
-  return `copy ds_data."${table}" (${columns}) from stdin`;
-}
-
-/** COPY the rows of the given points into ds_data.<table> (`numbered`: a dataset without key); returns the row count. */
-export async function copyRows(client: pg.ClientBase, table: string, fields: Field[], points: PointRows[], numbered = false): Promise<number> {
-  let count = 0;
-  for (const p of points) count += p.rows.length;
-  if (count === 0) return 0;
-  await pipeline(Readable.from(lines(points, fields, numbered)), client.query(copyFrom(copyStatement(table, fields, numbered))));
-  return count;
+  return `copy ds_data."${table}" (${columns}) from stdin${copyFormat(fields) === "binary" ? " with (format binary)" : ""}`;
 }
 
 /**
