@@ -52,6 +52,10 @@ begin
   )
   select array_agg(id) into v_ready from released where pending = 0;
   perform ds_private.enqueue_tasks(v_ready);
+  -- statistics for the reads that follow a large build (the last chunk of the version)
+  if rows_written > 0 then
+    perform ds_private.analyze_after_build(task_id);
+  end if;
   perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'succeeded',
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = complete_task.task_id))::text);
   perform pg_notify('ds_data', json_build_object('dataset', v.name, 'version', v.version, 'rows', rows_written,
@@ -60,7 +64,7 @@ begin
 end;
 $$;
 comment on function ds.complete_task(bigint, bigint) is '@behavior -*
-Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded and enqueues dependents that became ready.';
+Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded, enqueues dependents that became ready, and analyzes the table after the last chunk of a large build (ds_private.analyze_after_build).';
 
 create or replace function ds_private.key_filter_sql(table_name text, key text[], alias text, keys_sql text) returns text
 language sql immutable strict parallel safe as $$
