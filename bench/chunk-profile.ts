@@ -78,9 +78,11 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       try {
         await client.query(`begin; select ds.clear_task_rows(${spec.task})`);
         lap("clear_rows");
-        const copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
-        for (const b of blocks) await copy.write(b);
-        await copy.end();
+        if (blocks.length) {
+          const copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
+          for (const b of blocks) await copy.write(b);
+          await copy.end();
+        }
         lap("copy");
         await client.query(`select ds.complete_task(${spec.task}, ${written}); commit`);
         lap("complete");
