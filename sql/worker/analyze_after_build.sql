@@ -3,7 +3,8 @@
 -- later at best. So the chunk that ends a version's run of tasks analyzes its table, in
 -- its own transaction (ANALYZE counts the rows this transaction inserted), when the rows
 -- written since the table's last analyze are many (at least 10,000 and 10% of the rows
--- it had): ds.wait then returns with statistics in place. Called by ds.complete_task under
+-- it had): ds.wait then returns with statistics in place. A quick analyze (statistics
+-- target 30) keeps its cost at a few percent of the build. Called by ds.complete_task under
 -- the dataset lock, so of two chunks finishing together the second sees the first's
 -- commit and analyzes.
 
@@ -33,6 +34,10 @@ begin
   if v_written < greatest(10000, 0.1 * v_reltuples) then
     return false;
   end if;
+  -- a quick analyze: statistics target 30 at most (a 1M-row table here: 0.2 s instead of
+  -- 0.55 s at the default 100), enough for row counts and ts ranges; autovacuum's own
+  -- analyze refines it once the table grew by another 10%
+  perform set_config('default_statistics_target', least(current_setting('default_statistics_target')::integer, 30)::text, true);
   execute format('analyze ds_data.%I', v_table);
   return true;
 end;
