@@ -20,7 +20,7 @@ import { median, now } from "./stats.ts";
 
 export const PHASES = [
   ["start_task", "select ds.start_task(...): marks the task running, returns its points"],
-  ["thread", "builder + validation + COPY text encoding in a builder thread (blocks kept)"],
+  ["thread", "builder + validation + COPY encoding (binary for this schema) in a builder thread, blocks kept"],
   ["clear_rows", "begin; select ds.clear_task_rows(...)"],
   ["copy", "the server's COPY of the encoded blocks"],
   ["complete", "select ds.complete_task(...); commit (durable: waits for the WAL flush)"],
