@@ -1,8 +1,9 @@
 /**
  * The throwaway database of a benchmark run: a scratch database created (and dropped
  * afterwards) on the server of DATABASE_URL, or else an embedded PostgreSQL 18 in a
- * temporary directory with durability off (fsync, synchronous_commit, full_page_writes),
- * removed afterwards. Either way it is migrated, its calendars loaded and the bench
+ * temporary directory with PostgreSQL's durable defaults (fsync, synchronous_commit and
+ * full_page_writes on: the figures are what a deployment gets), removed afterwards. The
+ * settings in effect are read back from the server and printed with the figures. Either way it is migrated, its calendars loaded and the bench
  * datasets of bench/builders registered.
  */
 import { randomBytes } from "node:crypto";
@@ -23,13 +24,14 @@ export const benchBuilders = join(projectRoot(), "bench", "builders");
 export interface BenchDatabase {
   url: string;
   pool: pg.Pool;
-  /** What the figures were measured on, e.g. "embedded PostgreSQL 18.4 (fsync=off, ...)". */
+  /** What the figures were measured on, e.g. "PostgreSQL 18.4, embedded ... (fsync=on, synchronous_commit=on, full_page_writes=on)". */
   server: string;
   serverVersion: string;
   close(): Promise<void>;
 }
 
-const THROWAWAY_SETTINGS = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
+/** The settings that decide what a commit costs: printed with every run's figures. */
+const DURABILITY = ["fsync", "synchronous_commit", "full_page_writes"];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -75,11 +77,11 @@ export async function openBenchDatabase(options: { settings?: Record<string, str
     } else {
       const dir = mkdtempSync(join(tmpdir(), "ds-bench-"));
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const settings = { ...THROWAWAY_SETTINGS, ...options.settings };
+      const settings = { ...options.settings };
       const server = await startEmbedded({ dir, port: await freePort(), settings });
       cleanups.push(() => server.stop());
       adminUrl = server.url;
-      where = `embedded PostgreSQL in ${dir} (${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+      where = `embedded PostgreSQL in ${dir}`;
     }
     await adminQuery(adminUrl, `create database "${database}"`);
     cleanups.push(() => adminQuery(adminUrl, `drop database if exists "${database}" with (force)`));
@@ -89,9 +91,12 @@ export async function openBenchDatabase(options: { settings?: Record<string, str
     await migrate(pool);
     await syncCalendars(pool);
     await syncDatasets(pool, benchBuilders);
-    const { rows } = await pool.query<{ v: string }>("select current_setting('server_version') as v");
+    const { rows } = await pool.query<{ v: string; durability: string }>(
+      "select current_setting('server_version') as v, (select string_agg(name || '=' || setting, ', ' order by name) from pg_settings where name = any ($1)) as durability",
+      [DURABILITY],
+    );
     const serverVersion = rows[0]!.v;
-    return { url, pool, server: `PostgreSQL ${serverVersion}, ${where}`, serverVersion, close };
+    return { url, pool, server: `PostgreSQL ${serverVersion}, ${where} (${rows[0]!.durability})`, serverVersion, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,7 +1,9 @@
 /**
- * Build throughput: a one-minute dataset of about a million rows built end to end through
- * ds.build + ds.wait by an in-process worker (concurrency 2), against a raw COPY of the
- * very same rows into the same truncated table, alternating, median of the runs.
+ * Build throughput: a one-minute dataset of about a million rows built end to end
+ * (ds.build → rows committed → ds.wait returns) by `ds worker` running as its own process
+ * with N chunk slots (concurrency), against a raw COPY of the very same rows into the same
+ * truncated table in N concurrent streams; alternating, median of the runs, after one
+ * untimed warm-up build. Also the worker's CPU per row and its peak resident memory.
  */
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
@@ -18,8 +20,10 @@ export interface ThroughputCase {
   runs: number;
   /** Override the chunk of config.toml (points per job). */
   chunk?: number;
-  /** Default: the in-process worker with concurrency 2. */
+  /** Default: one `ds worker` process with concurrency 2. */
   workers?: WorkerSetup;
+  /** False: no COPY baseline (a memory run). */
+  baseline?: boolean;
 }
 
 export interface ThroughputResult {
@@ -30,20 +34,26 @@ export interface ThroughputResult {
   chunk: number;
   chunks: number;
   workers: string;
+  /** Concurrent COPY streams of the baseline (= chunk slots of the build). */
+  streams: number;
   bytes: number;
   buildMs: number[];
   planMs: number[];
   copyMs: number[];
-  /** Share of the build's wall time the Node event loop was busy (median of the runs; in-process worker only). */
+  /** Share of the build's wall time the Node event loop was busy (in-process worker only). */
   nodeBusy: number;
-  /** CPU seconds of the Node process (all its threads) per build, median. */
+  /** CPU seconds of the worker (all its threads, all processes) per build, median. */
   nodeCpuSec: number;
+  /** Peak resident memory of the worker process(es) over the runs, MiB (NaN in-process). */
+  peakRssMiB: number;
   buildRowsPerSec: number;
   copyRowsPerSec: number;
   ratio: number;
 }
 
 export const START = new Date("2015-01-01T00:00:00Z");
+/** Rows of the untimed warm-up build of each case. */
+const WARM_UP_ROWS = 50_000;
 
 export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: ThroughputCase, log: (s: string) => void): Promise<ThroughputResult> {
   const { pool } = db;
@@ -53,7 +63,9 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
   const points = Math.ceil(c.rows / c.rowsPerPoint);
   const rows = points * c.rowsPerPoint;
   const end = lastPoint(START, points, v.stepMs);
-  const workers = c.workers ?? { processes: 0, concurrency: 2 };
+  const workers = c.workers ?? { processes: 1, concurrency: 2 };
+  const streams = Math.max(1, workers.processes) * workers.concurrency;
+  const inProcess = workers.processes === 0;
   const worker = await startWorkers(db, workers, log);
   const buildMs: number[] = [];
   const planMs: number[] = [];
@@ -62,31 +74,41 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
   const cpu: number[] = [];
   let captured: Awaited<ReturnType<typeof captureRows>> | undefined;
   let chunks = 0;
+  let peak = NaN;
   try {
+    // a deployed worker runs for days: one small build first spawns its builder threads
+    // and warms its code, which the timed runs should not pay for
+    await buildAndWait(pool, v.name, v.version, START, lastPoint(START, Math.min(points, Math.ceil(WARM_UP_ROWS / c.rowsPerPoint)), v.stepMs));
     for (let run = 0; run < c.runs; run++) {
       await resetVersion(pool, v);
       const elu0 = performance.eventLoopUtilization();
-      const cpu0 = process.cpuUsage();
+      const cpu0 = inProcess ? process.cpuUsage() : undefined;
+      const wcpu0 = worker.cpuSeconds();
       const b = await buildAndWait(pool, v.name, v.version, START, end);
       busy.push(performance.eventLoopUtilization(elu0).utilization);
-      const dCpu = process.cpuUsage(cpu0);
-      cpu.push((dCpu.user + dCpu.system) / 1e6);
+      if (cpu0) {
+        const d = process.cpuUsage(cpu0);
+        cpu.push((d.user + d.system) / 1e6);
+      } else cpu.push(worker.cpuSeconds() - wcpu0);
       const n = await rowCount(pool, v);
       if (n !== rows) throw new Error(`${v.name}: the build wrote ${n} rows, expected ${rows}`);
       buildMs.push(b.totalMs);
       planMs.push(b.planMs);
       chunks = b.tasks;
-      const busyText = workers.processes === 0 ? `, Node event loop busy ${(busy.at(-1)! * 100).toFixed(0)}%` : "";
+      const busyText = inProcess ? `, Node event loop busy ${(busy.at(-1)! * 100).toFixed(0)}%` : "";
       log(`   ${v.name} run ${run + 1}: build ${(b.totalMs / 1000).toFixed(2)} s (${b.tasks} chunks of ${v.chunk} points, ${describeWorkers(workers)}${busyText})`);
+      if (c.baseline === false) continue;
       // the baseline copies exactly the rows this build wrote
       captured ??= await captureRows(pool, v);
       await resetVersion(pool, v);
-      const ms = await copyCaptured(pool, v, captured);
+      const ms = await copyCaptured(pool, v, captured, streams);
       const m = await rowCount(pool, v);
       if (m !== rows) throw new Error(`${v.name}: raw COPY wrote ${m} rows, expected ${rows}`);
       copyMs.push(ms);
-      log(`   ${v.name} run ${run + 1}: raw COPY ${(ms / 1000).toFixed(2)} s`);
+      log(`   ${v.name} run ${run + 1}: raw COPY ${(ms / 1000).toFixed(2)} s (${streams} stream${streams > 1 ? "s" : ""})`);
     }
+    const rss = worker.peakRssMiB();
+    if (rss.length) peak = Math.max(...rss);
   } finally {
     await worker.stop();
     await resetVersion(pool, v);
@@ -103,12 +125,14 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     chunk,
     chunks,
     workers: describeWorkers(workers),
+    streams,
     bytes: captured?.bytes ?? 0,
     buildMs,
     planMs,
     copyMs,
-    nodeBusy: workers.processes === 0 ? median(busy) : NaN,
-    nodeCpuSec: workers.processes === 0 ? median(cpu) : NaN,
+    nodeBusy: inProcess ? median(busy) : NaN,
+    nodeCpuSec: median(cpu),
+    peakRssMiB: peak,
     buildRowsPerSec,
     copyRowsPerSec,
     ratio: buildRowsPerSec / copyRowsPerSec,

@@ -1,37 +1,30 @@
 /**
  * Where the time of one chunk goes. With no worker running, a build's chunks are run one
- * at a time by this module through the functions the worker uses (startTask, the builder,
- * validateRows, copyRows, ds.clear_task_rows, ds.complete_task), with a timer around each
- * phase; the loop of worker/chunk.ts's buildChunk is taken apart into its steps (parsing
- * the points, the builder, the per-point error label, validation), and buildChunk itself
- * is timed too, to check that the parts add up. The Node-side cost of COPY's text
- * encoding is measured apart by running copyRows into a sink that discards the bytes.
+ * at a time here through the worker's own pieces, with a timer around each phase:
+ * ds.start_task; the builder thread (builder, validation and COPY text encoding, off the
+ * event loop) with its blocks kept in memory; begin + ds.clear_task_rows; the server's
+ * COPY of those blocks; ds.complete_task + commit. The worker itself overlaps the thread
+ * and COPY (it streams); here they are apart so that each can be seen. `chunk` (the
+ * worker's buildAndWriteChunk as a whole, streaming, on another table state) checks that
+ * the parts add up.
  */
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import type pg from "pg";
 import { BuilderPool } from "../worker/builder-pool.ts";
-import { buildChunk, startTask } from "../worker/chunk.ts";
-import { copyRows, type PointRows } from "../worker/copy-rows.ts";
-import { loadBuilder } from "../worker/load-builder.ts";
-import { expandSlots } from "../worker/dependency-entries.ts";
-import { rowValidator } from "../worker/validate-rows.ts";
+import { buildAndWriteChunk, startTask } from "../worker/chunk.ts";
+import { copyStatement, CopyWriter } from "../worker/copy-rows.ts";
 import { benchBuilders } from "./bench-database.ts";
 import { lastPoint } from "./build-and-wait.ts";
 import { findVersion, resetVersion, setChunk } from "./dataset-table.ts";
 import { median, now } from "./stats.ts";
 
 export const PHASES = [
-  ["start_task", "select ds.start_task(...): marks the task running, returns its points as JSON"],
-  ["points", "parsing the points (new Date per point)"],
-  ["builder", "builder.build(...) once per point"],
-  ["labels", "the error label built per point before validation (toISOString + concatenation)"],
-  ["validate", "validateRows per point"],
-  ["buildChunk", "check: worker/chunk.ts buildChunk as a whole (= points + builder + labels + validate)"],
-  ["encode", "copyRows' COPY text encoding in Node (into a sink)"],
-  ["clear_rows", "connect + begin + select ds.clear_task_rows(...)"],
-  ["copy", "copyRows into the table (encoding again + server COPY)"],
-  ["complete", "select ds.complete_task(...) + commit"],
+  ["start_task", "select ds.start_task(...): marks the task running, returns its points"],
+  ["thread", "builder + validation + COPY encoding (binary for this schema) in a builder thread, blocks kept"],
+  ["clear_rows", "begin; select ds.clear_task_rows(...)"],
+  ["copy", "the server's COPY of the encoded blocks"],
+  ["complete", "select ds.complete_task(...); commit (durable: waits for the WAL flush)"],
+  ["streamed", "check: the same chunk again as the worker runs it (thread and COPY overlapped)"],
 ] as const;
 
 export type Phase = (typeof PHASES)[number][0];
@@ -43,12 +36,8 @@ export interface ChunkProfile {
   chunksProfiled: number;
   /** Median milliseconds per chunk of each phase. */
   phaseMs: Record<Phase, number>;
-  /** Sum of the phases except `encode` and `buildChunk` (repeats of others): a chunk run alone. */
+  /** Sum of the phases but the check: a chunk run alone, phases one after the other. */
   chunkMs: number;
-}
-
-function sinkClient(): pg.ClientBase {
-  return { query: () => new Writable({ write: (_c, _e, cb) => cb() }) } as unknown as pg.ClientBase;
 }
 
 export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint: number, chunks: number, chunk?: number): Promise<ChunkProfile> {
@@ -78,31 +67,24 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       const spec = await startTask(pool, id, workerId, "bench-profile");
       if (!spec) throw new Error(`task ${id} did not start`);
       lap("start_task");
-      const builder = await loadBuilder(benchBuilders, spec.dataset, spec.version, spec.builder, spec.env_vars);
-      const context = { dataset: spec.dataset, version: spec.version, env: builder.env };
-      t = now();
-      const times = expandSlots(spec.points, spec.step_ms).map((p) => new Date(p));
-      lap("points");
-      const results: unknown[] = times.map((ts) => builder.build({}, ts, context));
-      lap("builder");
-      const labels = times.map((ts) => `${spec.dataset} ${spec.version} at ${ts.toISOString()}`);
-      lap("labels");
-      const validate = rowValidator(spec.schema);
-      const points: PointRows[] = times.map((ts, i) => ({ ts, rows: validate(results[i], () => labels[i]!) }));
-      lap("validate");
-      await buildChunk(pool, spec, threads, benchBuilders);
-      lap("buildChunk");
-      await copyRows(sinkClient(), spec.table, spec.schema, points, spec.key.length === 0);
-      lap("encode");
+      const blocks: Uint8Array[] = [];
+      const request = {
+        buildersDir: benchBuilders, dataset: spec.dataset, version: spec.version, builder: spec.builder, env_vars: spec.env_vars,
+        schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies: [],
+      };
+      const written = await threads.run(request, { timeoutMs: spec.timeout_ms }, async (b) => void blocks.push(b));
+      lap("thread");
       const client = await pool.connect();
       try {
-        await client.query("begin");
-        await client.query("select ds.clear_task_rows($1)", [spec.task]);
+        await client.query(`begin; select ds.clear_task_rows(${spec.task})`);
         lap("clear_rows");
-        const written = await copyRows(client, spec.table, spec.schema, points, spec.key.length === 0);
+        if (blocks.length) {
+          const copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
+          for (const b of blocks) await copy.write(b);
+          await copy.end();
+        }
         lap("copy");
-        await client.query("select ds.complete_task($1, $2)", [spec.task, written]);
-        await client.query("commit");
+        await client.query(`select ds.complete_task(${spec.task}, ${written}); commit`);
         lap("complete");
       } catch (err) {
         await client.query("rollback").catch(() => {});
@@ -110,6 +92,21 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       } finally {
         client.release();
       }
+      // the check: the worker's own streaming path over the same points (rows replaced)
+      await pool.query("update ds_private.tasks set state = 'queued' where id = $1", [id]);
+      const again = await startTask(pool, id, workerId, "bench-profile");
+      if (!again) throw new Error(`task ${id} could not run again`);
+      t = now();
+      const c2 = await pool.connect();
+      try {
+        await buildAndWriteChunk(pool, c2, again, threads, benchBuilders, { own: true });
+      } catch (err) {
+        await c2.query("rollback").catch(() => {});
+        throw err;
+      } finally {
+        c2.release();
+      }
+      lap("streamed");
     }
   } finally {
     await threads.close();
@@ -118,6 +115,6 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
   const profiledChunk = v.chunk;
   if (profiledChunk !== configuredChunk) await setChunk(pool, v, configuredChunk);
   const phaseMs = Object.fromEntries(PHASES.map(([p]) => [p, median(samples[p])])) as Record<Phase, number>;
-  const chunkMs = PHASES.reduce((s, [p]) => (p === "encode" || p === "buildChunk" ? s : s + phaseMs[p]), 0);
+  const chunkMs = PHASES.reduce((s, [p]) => (p === "streamed" ? s : s + phaseMs[p]), 0);
   return { dataset: v.name, chunk: profiledChunk, rowsPerChunk: profiledChunk * rowsPerPoint, chunksProfiled: tasks.rowCount ?? 0, phaseMs, chunkMs };
 }

@@ -1,7 +1,9 @@
 /**
  * The baseline of build throughput: a raw COPY, from Node with pg-copy-streams, of exactly
- * the rows a build produced, into the same (truncated) table. The rows are captured once
- * with `copy ... to stdout` into memory, so the baseline pays for nothing but COPY.
+ * the rows a build produced, into the same (truncated) table, in N concurrent streams (one
+ * per chunk slot of the build it is compared with), each in its own transaction. The rows
+ * are captured once with `copy ... to stdout` into memory, so the baseline pays for
+ * nothing but COPY.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -18,8 +20,7 @@ export interface CapturedRows {
 export async function captureRows(pool: pg.Pool, v: DatasetVersion): Promise<CapturedRows> {
   const client = await pool.connect();
   try {
-    // COPY TO sends one message per row: gather them into blocks of about 64 KiB, the
-    // size the worker's COPY writer sends
+    // gather COPY TO's output into blocks of about 64 KiB of whole lines
     const chunks: Buffer[] = [];
     let block: Buffer[] = [];
     let blockBytes = 0;
@@ -30,9 +31,12 @@ export async function captureRows(pool: pg.Pool, v: DatasetVersion): Promise<Cap
       blockBytes += chunk.length;
       bytes += chunk.length;
       if (blockBytes >= 65536) {
-        chunks.push(Buffer.concat(block));
-        block = [];
-        blockBytes = 0;
+        // blocks end at a line's end, so that N streams can each take whole rows
+        const joined = Buffer.concat(block);
+        const cut = joined.lastIndexOf(10) + 1;
+        chunks.push(joined.subarray(0, cut));
+        block = cut < joined.length ? [joined.subarray(cut)] : [];
+        blockBytes = joined.length - cut;
       }
     }
     if (block.length) chunks.push(Buffer.concat(block));
@@ -42,14 +46,19 @@ export async function captureRows(pool: pg.Pool, v: DatasetVersion): Promise<Cap
   }
 }
 
-/** COPY the captured rows into the (empty) table in one statement; returns milliseconds. */
-export async function copyCaptured(pool: pg.Pool, v: DatasetVersion, rows: CapturedRows): Promise<number> {
-  const client = await pool.connect();
+/**
+ * COPY the captured rows into the (empty) table in `streams` concurrent statements on as
+ * many connections (consecutive shares of the rows); returns the wall milliseconds.
+ */
+export async function copyCaptured(pool: pg.Pool, v: DatasetVersion, rows: CapturedRows, streams = 1): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: streams }, () => pool.connect()));
   try {
+    const share = Math.ceil(rows.chunks.length / streams);
     const t0 = now();
-    await pipeline(Readable.from(rows.chunks), client.query(copyFrom(`copy ds_data."${v.table}" from stdin`)));
+    await Promise.all(clients.map((client, i) =>
+      pipeline(Readable.from(rows.chunks.slice(i * share, (i + 1) * share)), client.query(copyFrom(`copy ds_data."${v.table}" from stdin`)))));
     return now() - t0;
   } finally {
-    client.release();
+    for (const c of clients) c.release();
   }
 }

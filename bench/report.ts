@@ -1,16 +1,41 @@
 /**
- * The benchmark's output: aligned tables on stdout, a TARGET line per target (met or
- * missed), and at the end one `BENCH_JSON {...}` line for machines.
+ * The benchmark's output: aligned tables on stdout, one TARGET line per target (figure,
+ * baseline, ratio, target, met or missed), and at the end one `BENCH_JSON {...}` line for
+ * machines.
  */
 
 export interface Target {
   name: string;
-  /** e.g. "build rows/s / raw COPY rows/s" */
+  /** What the ratio is, e.g. "build rows/s / raw COPY rows/s". */
   measure: string;
+  /** The ratio compared with the goal. */
   value: number;
   /** e.g. ">= 0.50" */
   goal: string;
   met: boolean;
+  /** The figure measured, with its unit, e.g. "81,000 rows/s". */
+  figure?: string;
+  /** The baseline of the same run, with its unit and what it is, e.g. "100,000 rows/s (2 COPY streams)". */
+  baseline?: string;
+}
+
+/**
+ * A target on the ratio figure / baseline: `at least` (throughput) or `at most` (latency,
+ * memory) the goal.
+ */
+export function ratioTarget(name: string, measure: string, figure: { value: number; unit: string }, baseline: { value: number; unit: string; what?: string },
+  goal: { atLeast?: number; atMost?: number }): Target {
+  const value = figure.value / baseline.value;
+  const met = goal.atLeast !== undefined ? value >= goal.atLeast : value <= goal.atMost!;
+  return {
+    name,
+    measure,
+    value,
+    goal: goal.atLeast !== undefined ? `>= ${goal.atLeast.toFixed(2)}` : `<= ${goal.atMost!.toFixed(2)}`,
+    met,
+    figure: `${formatNumber(figure.value)} ${figure.unit}`,
+    baseline: `${formatNumber(baseline.value)} ${baseline.unit}${baseline.what ? ` (${baseline.what})` : ""}`,
+  };
 }
 
 /** An aligned text table: numbers right-aligned, the columns in `left` (default the first) left-aligned. */
@@ -37,6 +62,7 @@ export function note(text: string): void {
   console.log(`   ${text}`);
 }
 
+/** `TARGET MET|MISSED  name: figure F, baseline B, ratio R (measure), target G`. */
 export function targetLine(t: Target): string {
-  return `${t.met ? "TARGET MET   " : "TARGET MISSED"}  ${t.name}: ${t.measure} = ${formatNumber(t.value)} (goal ${t.goal})`;
+  return `${t.met ? "TARGET MET   " : "TARGET MISSED"}  ${t.name}: figure ${t.figure ?? "-"}, baseline ${t.baseline ?? "-"}, ratio ${t.value.toFixed(2)} (${t.measure}), target ${t.goal}: ${t.met ? "met" : "missed"}`;
 }

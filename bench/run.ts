@@ -1,28 +1,34 @@
 /**
  * `npm run bench`: datastream's benchmarks, each figure next to a baseline measured in the
- * same run on the same throwaway database (see docs/benchmarks.md).
+ * same run on the same database, under durable settings (fsync, synchronous_commit and
+ * full_page_writes on; see docs/benchmarks.md).
  *
- *   1. build throughput: ds.build + ds.wait with an in-process worker vs raw COPY of the
- *      same rows into the same table (target: at least 50% of COPY's rows/s);
- *      and where one chunk's time goes;
+ *   1. build throughput: ds.build → ds.wait with `ds worker` as its own process (N = 2
+ *      chunk slots) vs raw COPY of the same rows into the same table in N streams, for 1
+ *      row per point and 5 keys per point (target: at least 0.8); the worker's peak
+ *      resident memory building 1M rows in one chunk (target: under 300 MiB);
+ *      and where one chunk's time goes (profile, no target);
  *   2. planning: ds.build and ds.missing over ten built years vs over one day
  *      (target: within 2x), for the always-open and the intraday nyse calendar;
- *   3. per-chunk overhead: a build of no-op chunks vs no-op graphile-worker jobs;
+ *   3. per-chunk overhead: a build of empty one-point chunks vs no-op graphile-worker jobs
+ *      (target: at least 0.5 of the jobs/s);
  *   4. SQL builders vs TypeScript builders: the same derived datasets built by their
  *      TypeScript (0.1.0) and SQL (0.2.0) versions (informational, no target);
  *   5. resampling one year of 1-minute bars for 20 tickers to 5m/1h/1d through the
  *      resample transform vs a plain `group by date_bin(...)` over the same rows;
  *   6. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join.
  *
- * Prints tables, one TARGET line per target, and a last line `BENCH_JSON {...}`. Exits 0
- * when a target is missed (the line says TARGET MISSED), 1 only when the bench fails.
+ * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
+ * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
+ * when the bench fails.
  *
  * Environment: DATABASE_URL (use a scratch database on that server instead of an
  * embedded PostgreSQL 18), BENCH_ROWS (1000000), BENCH_RUNS (3), BENCH_CALLS (50),
- * BENCH_NOOP_CHUNKS (2000), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of
- * chunk sizes for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS
- * (1000000), BENCH_ONLY (comma list of throughput, profile, planning, queue, sql,
- * resample, asof).
+ * BENCH_NOOP_CHUNKS (1000), BENCH_SLOTS (2: chunk slots of the worker = COPY streams of
+ * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
+ * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
+ * BENCH_ONLY (comma list of throughput, memory, profile, planning, queue, sql, resample,
+ * asof).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -33,7 +39,7 @@ import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
 import { measureSqlVsTs, prepareDependency, type SqlVsTsResult } from "./sql-vs-ts.ts";
 import { measureResample, reportResample } from "./resample.ts";
 import { measureAsof, printAsof } from "./asof.ts";
-import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
+import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { median } from "./stats.ts";
 
 const env = (name: string, fallback: number) => {
@@ -46,15 +52,18 @@ const env = (name: string, fallback: number) => {
 const ROWS = env("BENCH_ROWS", 1_000_000);
 const RUNS = env("BENCH_RUNS", 3);
 const CALLS = env("BENCH_CALLS", 50);
-const NOOP_CHUNKS = env("BENCH_NOOP_CHUNKS", 2000);
+const NOOP_CHUNKS = env("BENCH_NOOP_CHUNKS", 1000);
+const SLOTS = env("BENCH_SLOTS", 2);
 const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
 const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
 const SQL_ROWS = env("BENCH_SQL_ROWS", 200_000);
 const ASOF_ROWS = env("BENCH_ASOF_ROWS", 1_000_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,profile,planning,queue,sql,resample,asof").split(",").map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,memory,profile,planning,queue,sql,resample,asof").split(",").map((s) => s.trim()));
 
-const THROUGHPUT_GOAL = 0.5;
+const THROUGHPUT_GOAL = 0.8;
 const PLANNING_GOAL = 2;
+const RSS_BUDGET_MIB = 300;
+const CHUNK_OVERHEAD_GOAL = 0.5;
 
 const log = (line: string) => console.log(line);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -71,28 +80,26 @@ function machine() {
 }
 
 async function throughputSection(db: BenchDatabase, targets: Target[]): Promise<{ results: ThroughputResult[]; sweep: ThroughputResult[] }> {
-  heading("1. Build throughput: ds.build + ds.wait vs raw COPY of the same rows");
-  note(`median of ${RUNS} run(s); each run: truncate, build through the in-process worker (concurrency 2),`);
-  note("then truncate and COPY (pg-copy-streams, from memory) exactly the rows the build wrote.");
+  heading("1. Build throughput: ds.build → ds.wait vs raw COPY of the same rows");
+  note(`median of ${RUNS} run(s); each run: truncate, build through one \`ds worker\` process with ${SLOTS} chunk slots (concurrency),`);
+  note(`then truncate and COPY (pg-copy-streams, from memory) exactly the rows the build wrote, in ${SLOTS} concurrent streams.`);
+  const workers = { processes: 1, concurrency: SLOTS };
   const cases = [
-    { dataset: "bench-minute-ohlc", rowsPerPoint: 1, label: "1 row per point", target: true, workers: { processes: 0, concurrency: 2 } },
-    { dataset: "bench-minute-ohlc-tickers", rowsPerPoint: 5, label: "5 tickers per point", target: true, workers: { processes: 0, concurrency: 2 } },
-    // informational: how the same build scales with two `ds worker` processes
-    { dataset: "bench-minute-ohlc", rowsPerPoint: 1, label: "1 row per point, 2 worker processes", target: false, workers: { processes: 2, concurrency: 2 } },
+    { dataset: "bench-minute-ohlc", rowsPerPoint: 1, label: "1 row per point" },
+    { dataset: "bench-minute-ohlc-tickers", rowsPerPoint: 5, label: "5 keys per point" },
   ];
   const results: ThroughputResult[] = [];
   for (const c of cases) {
-    results.push(await measureThroughput(db, { dataset: c.dataset, rowsPerPoint: c.rowsPerPoint, rows: ROWS, runs: RUNS, workers: c.workers }, log));
+    results.push(await measureThroughput(db, { dataset: c.dataset, rowsPerPoint: c.rowsPerPoint, rows: ROWS, runs: RUNS, workers }, log));
   }
   console.log();
   console.log(
     table(
-      ["dataset", "workers", "rows", "points", "chunk", "chunks", "build s", "build rows/s", "COPY s", "COPY rows/s", "ratio", "Node busy"],
+      ["dataset", "workers", "rows", "chunk", "chunks", "build s", "build rows/s", "COPY s", "COPY rows/s", "ratio", "worker CPU µs/row", "worker peak MiB"],
       results.map((r) => [
         r.dataset,
         r.workers,
         r.rows,
-        r.points,
         r.chunk,
         r.chunks,
         seconds(median(r.buildMs)),
@@ -100,45 +107,56 @@ async function throughputSection(db: BenchDatabase, targets: Target[]): Promise<
         seconds(median(r.copyMs)),
         r.copyRowsPerSec,
         r.ratio.toFixed(2),
-        Number.isNaN(r.nodeBusy) ? "-" : `${(r.nodeBusy * 100).toFixed(0)}%`,
+        ((r.nodeCpuSec * 1e6) / r.rows).toFixed(2),
+        Number.isNaN(r.peakRssMiB) ? "-" : r.peakRssMiB.toFixed(0),
       ]),
       [0, 1],
     ),
   );
-  note("chunk = points per job; Node busy = share of the build's wall time the worker's event loop was busy.");
-  note("The targets concern the in-process worker (concurrency 2); the 2-process row is informational.");
-  for (const r of results) {
-    if (!Number.isNaN(r.nodeCpuSec)) note(`${r.dataset}: the worker's Node process used ${r.nodeCpuSec.toFixed(2)} CPU s per build (${((r.nodeCpuSec * 1e6) / r.rows).toFixed(2)} µs per row).`);
-  }
+  note("chunk = points per job; worker CPU = user + system time of the `ds worker` process (all threads) per row written.");
   for (const [i, r] of results.entries()) {
-    if (!cases[i]!.target) continue;
-    targets.push({
-      name: `build throughput, ${cases[i]!.label} (${r.dataset}, ${formatNumber(r.rows)} rows, chunk ${r.chunk})`,
-      measure: "build rows/s / raw COPY rows/s",
-      value: r.ratio,
-      goal: `>= ${THROUGHPUT_GOAL.toFixed(2)}`,
-      met: r.ratio >= THROUGHPUT_GOAL,
-    });
+    targets.push(ratioTarget(
+      `build throughput, ${cases[i]!.label} (${r.dataset}, ${formatNumber(r.rows)} rows, chunk ${r.chunk}, ${r.workers})`,
+      "build rows/s / raw COPY rows/s",
+      { value: r.buildRowsPerSec, unit: "rows/s" },
+      { value: r.copyRowsPerSec, unit: "rows/s", what: `${r.streams} COPY streams` },
+      { atLeast: THROUGHPUT_GOAL },
+    ));
   }
   const sweep: ThroughputResult[] = [];
   if (SWEEP.length) {
     console.log();
     note(`chunk-size sweep of bench-minute-ohlc (one run each): ${SWEEP.join(", ")}`);
-    for (const chunk of SWEEP) sweep.push(await measureThroughput(db, { dataset: "bench-minute-ohlc", rowsPerPoint: 1, rows: ROWS, runs: 1, chunk }, log));
+    for (const chunk of SWEEP) sweep.push(await measureThroughput(db, { dataset: "bench-minute-ohlc", rowsPerPoint: 1, rows: ROWS, runs: 1, chunk, workers }, log));
     console.log(
       table(
-        ["chunk", "chunks", "build s", "build rows/s", "COPY rows/s", "ratio", "Node busy"],
-        sweep.map((r) => [r.chunk, r.chunks, seconds(r.buildMs[0]!), r.buildRowsPerSec, r.copyRowsPerSec, r.ratio.toFixed(2), `${(r.nodeBusy * 100).toFixed(0)}%`]),
+        ["chunk", "chunks", "build s", "build rows/s", "COPY rows/s", "ratio"],
+        sweep.map((r) => [r.chunk, r.chunks, seconds(r.buildMs[0]!), r.buildRowsPerSec, r.copyRowsPerSec, r.ratio.toFixed(2)]),
       ),
     );
   }
   return { results, sweep };
 }
 
+async function memorySection(db: BenchDatabase, targets: Target[]): Promise<ThroughputResult> {
+  heading("1a. Worker memory: 1M rows in one chunk");
+  note(`bench-minute-ohlc, ${formatNumber(ROWS)} points in ONE chunk, one \`ds worker\` process with one slot; peak resident set (VmHWM, all threads).`);
+  const r = await measureThroughput(db, { dataset: "bench-minute-ohlc", rowsPerPoint: 1, rows: ROWS, runs: 1, chunk: ROWS, workers: { processes: 1, concurrency: 1 }, baseline: false }, log);
+  note(`peak resident memory of the worker: ${r.peakRssMiB.toFixed(0)} MiB; build ${seconds(r.buildMs[0]!)} s (${formatNumber(r.rows / (r.buildMs[0]! / 1000))} rows/s).`);
+  targets.push(ratioTarget(
+    `worker peak memory, ${formatNumber(r.rows)} rows in one chunk (bench-minute-ohlc)`,
+    "peak RSS / budget",
+    { value: r.peakRssMiB, unit: "MiB" },
+    { value: RSS_BUDGET_MIB, unit: "MiB", what: "the budget" },
+    { atMost: 1 },
+  ));
+  return r;
+}
+
 async function profileSection(db: BenchDatabase): Promise<ChunkProfile> {
-  heading("1b. Where one chunk's time goes (bench-minute-ohlc, chunks run one at a time)");
-  const p = await profileChunks(db.pool, "bench-minute-ohlc", 1, 30);
-  note(`${p.chunksProfiled} chunks of ${p.chunk} points (${p.rowsPerChunk} rows), run here through the worker's own functions; median ms per chunk:`);
+  heading("1b. Where one chunk's time goes (bench-minute-ohlc, chunks run one at a time, in this process)");
+  const p = await profileChunks(db.pool, "bench-minute-ohlc", 1, 10);
+  note(`${p.chunksProfiled} chunks of ${p.chunk} points (${p.rowsPerChunk} rows); median ms per chunk:`);
   console.log();
   console.log(
     table(
@@ -146,15 +164,14 @@ async function profileSection(db: BenchDatabase): Promise<ChunkProfile> {
       PHASES.map(([phase, what]) => [
         phase,
         p.phaseMs[phase].toFixed(2),
-        phase === "encode" ? "(in copy)" : phase === "buildChunk" ? "(check)" : `${((100 * p.phaseMs[phase]) / p.chunkMs).toFixed(0)}%`,
+        phase === "streamed" ? "(check)" : `${((100 * p.phaseMs[phase]) / p.chunkMs).toFixed(0)}%`,
         ((1000 * p.phaseMs[phase]) / p.rowsPerChunk).toFixed(2),
         what,
       ]),
       [0, 4],
     ),
   );
-  note(`one chunk alone: ${p.chunkMs.toFixed(1)} ms = ${formatNumber(p.rowsPerChunk / (p.chunkMs / 1000))} rows/s on one worker slot;`);
-  note(`server-side COPY ≈ copy - encode = ${(p.phaseMs.copy - p.phaseMs.encode).toFixed(1)} ms; the rest runs on the worker's one Node thread.`);
+  note(`phases one after the other: ${p.chunkMs.toFixed(1)} ms per chunk; streamed (thread and COPY overlapped, as the worker runs): ${p.phaseMs.streamed.toFixed(1)} ms.`);
   return p;
 }
 
@@ -182,19 +199,19 @@ async function planningSection(db: BenchDatabase, targets: Target[]): Promise<{ 
   );
   note("latency seen by a client on the same machine (one round trip per call); ds.build of a built range creates no task.");
   for (const c of calls) {
-    targets.push({
-      name: `planning, ${c.call} on ${c.calendar} (10 years vs 1 day)`,
-      measure: "median latency ratio",
-      value: c.ratio,
-      goal: `<= ${PLANNING_GOAL.toFixed(2)}`,
-      met: c.ratio <= PLANNING_GOAL,
-    });
+    targets.push(ratioTarget(
+      `planning, ${c.call} on ${c.calendar} (10 years vs 1 day)`,
+      "median latency ratio",
+      { value: c.tenYearsMs, unit: "ms" },
+      { value: c.oneDayMs, unit: "ms", what: "1 day" },
+      { atMost: PLANNING_GOAL },
+    ));
   }
   return { coverage, calls };
 }
 
-async function queueSection(db: BenchDatabase): Promise<QueueOverhead> {
-  heading("3. Per-chunk overhead: no-op chunks vs no-op graphile-worker jobs");
+async function queueSection(db: BenchDatabase, targets: Target[]): Promise<QueueOverhead> {
+  heading("3. Per-chunk overhead: empty one-point chunks vs no-op graphile-worker jobs");
   const q = await measureQueueOverhead(db, NOOP_CHUNKS, log);
   console.log(
     table(
@@ -205,7 +222,14 @@ async function queueSection(db: BenchDatabase): Promise<QueueOverhead> {
       ],
     ),
   );
-  note(`both with concurrency ${q.concurrency}; chunks/s relative to jobs/s: ${q.ratio.toFixed(2)} (informational, no target).`);
+  note(`both in this process with concurrency ${q.concurrency}; chunks/s relative to jobs/s: ${q.ratio.toFixed(2)}.`);
+  targets.push(ratioTarget(
+    `chunk overhead, ${formatNumber(q.chunks)} empty one-point chunks (bench-noop)`,
+    "chunks/s / no-op jobs/s",
+    { value: q.buildChunksPerSec, unit: "chunks/s" },
+    { value: q.jobsPerSec, unit: "jobs/s", what: "graphile-worker no-op jobs" },
+    { atLeast: CHUNK_OVERHEAD_GOAL },
+  ));
   return q;
 }
 
@@ -249,9 +273,10 @@ async function main(): Promise<number> {
   const out: Record<string, unknown> = {};
   try {
     if (ONLY.has("throughput")) out.throughput = await throughputSection(db, targets);
+    if (ONLY.has("memory")) out.memory = await memorySection(db, targets);
     if (ONLY.has("profile")) out.chunkProfile = await profileSection(db);
     if (ONLY.has("planning")) out.planning = await planningSection(db, targets);
-    if (ONLY.has("queue")) out.queueOverhead = await queueSection(db);
+    if (ONLY.has("queue")) out.queueOverhead = await queueSection(db, targets);
     if (ONLY.has("sql")) out.sqlVsTs = await sqlSection(db);
     if (ONLY.has("resample")) {
       heading("5. Resampling through the resample transform vs a plain group by date_bin");
@@ -279,7 +304,7 @@ async function main(): Promise<number> {
     date: started.toISOString(),
     machine: { ...m, loadavgStart: load0, loadavgEnd: load1 },
     server: db.server,
-    settings: { rows: ROWS, runs: RUNS, calls: CALLS, noopChunks: NOOP_CHUNKS, coverage: COVERAGE, sqlRows: SQL_ROWS },
+    settings: { rows: ROWS, runs: RUNS, calls: CALLS, noopChunks: NOOP_CHUNKS, slots: SLOTS, coverage: COVERAGE, sqlRows: SQL_ROWS },
     ...out,
     targets,
   };

@@ -1,9 +1,11 @@
 /**
  * Workers for a throughput run: the in-process worker (startWorker), or N separate
- * `ds worker` processes (node cli/main.ts worker), the way a deployment scales past one
- * Node thread. Child processes are stopped with SIGTERM (a graceful stop) by their pid.
+ * `ds worker` processes (node cli/main.ts worker), the way a deployment runs them (the
+ * headline figures). Child processes are stopped with SIGTERM (a graceful stop) by their
+ * pid; their peak resident memory (VmHWM, all threads) is read from /proc before that.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
 import { projectRoot } from "../db/project-root.ts";
@@ -19,6 +21,31 @@ export interface WorkerSetup {
 
 export interface StartedWorkers {
   stop(): Promise<void>;
+  /** Peak resident set of each worker process so far, in MiB (none for the in-process worker). */
+  peakRssMiB(): number[];
+  /** CPU seconds used so far by the worker processes together (user + system, all threads); NaN in-process. */
+  cpuSeconds(): number;
+}
+
+/** CPU seconds (user + system) of a process from /proc/<pid>/stat, at 100 ticks per second. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** VmHWM of a process (Linux): its peak resident set, in MiB; NaN when unknown. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 export function describeWorkers(w: WorkerSetup): string {
@@ -28,7 +55,7 @@ export function describeWorkers(w: WorkerSetup): string {
 export async function startWorkers(db: { pool: pg.Pool; url: string }, w: WorkerSetup, log: (s: string) => void): Promise<StartedWorkers> {
   if (w.processes === 0) {
     const worker = await startWorker({ pool: db.pool, connectionString: db.url, buildersDir: benchBuilders, concurrency: w.concurrency, log });
-    return { stop: () => worker.stop() };
+    return { stop: () => worker.stop(), peakRssMiB: () => [], cpuSeconds: () => NaN };
   }
   const children: ChildProcess[] = [];
   const exits: Promise<void>[] = [];
@@ -61,5 +88,9 @@ export async function startWorkers(db: { pool: pg.Pool; url: string }, w: Worker
     await stop();
     throw err;
   }
-  return { stop };
+  return {
+    stop,
+    peakRssMiB: () => children.map((c) => peakRssMiB(c.pid!)),
+    cpuSeconds: () => children.reduce((sum, c) => sum + processCpuSeconds(c.pid!), 0),
+  };
 }

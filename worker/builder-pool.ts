@@ -5,10 +5,16 @@
  * (even in `while (true) {}`) and the chunk fails with DS031. A thread that dies under a
  * chunk (process.exit, out of memory, an uncaught error) fails it with DS032. A chunk can
  * be aborted (ds.cancel). A thread that ended for any of these reasons is replaced.
+ *
+ * Rows stream: the thread posts blocks of encoded rows as it makes them and the pool hands
+ * each to the caller's `onBlock` (the chunk's open COPY) in order. A block is acknowledged
+ * (a credit sent back to the thread) once `onBlock` has taken it, and the thread holds at
+ * most BLOCK_CREDITS blocks unacknowledged: when COPY lags, the builder pauses, so a
+ * chunk of any size costs a few blocks of memory, never the whole chunk.
  */
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
-import type { ChunkRequest, ThreadError, ThreadMessage } from "./builder-thread.ts";
+import type { ChunkRequest, ThreadCredit, ThreadError, ThreadMessage } from "./builder-thread.ts";
 
 /** A builder's failure: retried with backoff up to max-attempts; `code` DS031/DS032 or none. */
 export class BuilderFailure extends Error {
@@ -23,11 +29,8 @@ export class BuilderFailure extends Error {
 /** The chunk was aborted (cancelled, or the worker is restarting its queue). */
 export class ChunkAborted extends Error {}
 
-export interface EncodedChunk {
-  /** COPY text blocks of the rows, in order. */
-  blocks: Uint8Array[];
-  rows: number;
-}
+/** Takes one block of encoded rows (COPY text, in order); resolves when it may receive the next. */
+export type BlockSink = (data: Uint8Array) => Promise<void>;
 
 export interface BuilderPoolOptions {
   /** Threads at most (the chunks run at once). */
@@ -56,14 +59,20 @@ export class BuilderPool {
     this.#limits = options.resourceLimits;
   }
 
-  /** Runs one chunk's builder in a thread; resolves with its encoded rows. */
-  async run(request: ChunkRequest, { timeoutMs, signal }: RunOptions): Promise<EncodedChunk> {
+  /**
+   * Runs one chunk's builder in a thread, handing its encoded rows to `onBlock` as they
+   * come; resolves with the row count once the last block was taken. A failing `onBlock`
+   * (COPY rejected the rows) ends the chunk with its error.
+   */
+  async run(request: ChunkRequest, { timeoutMs, signal }: RunOptions, onBlock: BlockSink): Promise<number> {
     signal?.throwIfAborted();
     const thread = await this.#acquire();
-    return new Promise<EncodedChunk>((resolve, reject) => {
-      const blocks: Uint8Array[] = [];
+    return new Promise<number>((resolve, reject) => {
       const label = `${request.dataset} ${request.version}`;
+      // blocks are taken one after the other; `taken` is the last one's promise
+      let taken: Promise<void> = Promise.resolve();
       let settled = false;
+      let done = false;
       const finish = (keep: boolean, outcome: () => void) => {
         if (settled) return;
         settled = true;
@@ -75,9 +84,19 @@ export class BuilderPool {
         outcome();
       };
       const onMessage = (m: ThreadMessage) => {
-        if (m.type === "block") blocks.push(m.data);
-        else if (m.type === "done") finish(true, () => resolve({ blocks, rows: m.rows }));
-        else finish(true, () => reject(fromThreadError(m.error)));
+        if (m.type === "block") {
+          taken = taken.then(() => (settled ? undefined : onBlock(m.data))).then(() => {
+            // no credit once the thread is done: it must not leak into its next chunk
+            if (!settled && !done) thread.postMessage({ credit: 1 } satisfies ThreadCredit);
+          });
+          // the sink failed (COPY rejected the rows): the thread may wait for a credit forever
+          taken.catch((err: unknown) => finish(false, () => reject(err)));
+        } else if (m.type === "done") {
+          done = true;
+          // the builder finished within its deadline; COPY may still be taking the last blocks
+          clearTimeout(timer);
+          taken.then(() => finish(true, () => resolve(m.rows)), () => {});
+        } else finish(true, () => reject(fromThreadError(m.error)));
       };
       const onError = (err: Error) =>
         finish(false, () => reject(new BuilderFailure(`${label}: the builder crashed: ${err.message}`, "DS032")));

@@ -1,15 +1,17 @@
 /**
  * The entry of a builder thread (worker_threads): runs a chunk's builder over its points,
- * validates the rows and encodes them in COPY's text format, off the worker's event loop.
+ * validates the rows and encodes them for COPY (binary or text, copy-rows.ts), off the worker's event loop.
  * Whatever a builder does here — hang, loop, throw, call process.exit — ends at most this
  * thread: builder-pool.ts terminates it at the chunk's deadline and replaces it.
  *
  * Protocol: the pool posts a ChunkRequest; the thread answers with `block` messages
- * (encoded rows, transferred), then one `done` (the row count) or one `error`.
+ * (encoded rows, transferred), then one `done` (the row count) or one `error`. Each block
+ * spends a credit; the pool gives one back ({ credit: 1 }) when COPY took a block, and a
+ * thread without credit waits: memory stays at a few blocks whatever the chunk's size.
  */
 import { parentPort } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
-import { rowEncoder } from "./copy-rows.ts";
+import { blockEncoder } from "./copy-rows.ts";
 import { expandSlots, windowFor, type Entry, type LoadedDependency } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 import { keyFilter } from "./key-filter.ts";
@@ -41,29 +43,47 @@ export interface ThreadError {
   hint?: string;
 }
 
+/** The pool's acknowledgement of a block: the thread may post `credit` more. */
+export interface ThreadCredit {
+  credit: number;
+}
+
 export type ThreadMessage =
   | { type: "block"; data: Uint8Array }
   | { type: "done"; rows: number }
   | { type: "error"; error: ThreadError };
 
 const BLOCK_BYTES = 256 * 1024;
+/** Blocks posted and not yet taken by COPY at most: the thread's memory bound for rows. */
+const BLOCK_CREDITS = 4;
+
+/** Blocks the thread may still post before it waits for the pool (reset for each chunk). */
+const credit = { left: BLOCK_CREDITS, wake: null as (() => void) | null };
+
+function addCredit(n: number): void {
+  credit.left += n;
+  const wake = credit.wake;
+  credit.wake = null;
+  wake?.();
+}
 
 async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: ArrayBuffer[]) => void): Promise<number> {
   const builder = await loadBuilder(req.buildersDir, req.dataset, req.version, req.builder, req.env_vars);
   const context = { dataset: req.dataset, version: req.version, env: builder.env };
   const validate = rowValidator(req.schema);
   // without key, each point's rows are numbered (row_number) in the order the builder returned them
-  const encode = rowEncoder(req.schema, req.key.length === 0);
-  const utf8 = new TextEncoder();
+  const encoder = blockEncoder(req.schema, req.key.length === 0);
   // the label of a point is only built when something about it fails
   const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;
   // a task of some keys writes only their rows
   const keep = req.keys ? keyFilter(req.schema, req.key, req.keys) : null;
-  const flush = (text: string) => {
-    const data = utf8.encode(text);
+  const flush = async (last: boolean) => {
+    const data = encoder.take(last);
+    if (!data) return;
+    while (credit.left <= 0) await new Promise<void>((resolve) => (credit.wake = resolve));
+    credit.left--;
     post({ type: "block", data }, [data.buffer as ArrayBuffer]);
   };
-  let block = "";
   let written = 0;
   for (const t of expandSlots(req.points, req.step_ms)) {
     const ts = new Date(t);
@@ -79,13 +99,10 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
     let rows = validate(result, () => where(ts));
     if (keep) rows = rows.filter(keep);
     written += rows.length;
-    block = encode(block, ts, rows);
-    if (block.length >= BLOCK_BYTES) {
-      flush(block);
-      block = "";
-    }
+    encoder.add(ts, rows);
+    if (encoder.size >= BLOCK_BYTES) await flush(false);
   }
-  if (block) flush(block);
+  await flush(true);
   return written;
 }
 
@@ -99,7 +116,9 @@ function toThreadError(err: unknown): ThreadError {
 
 const port = parentPort;
 if (port) {
-  port.on("message", (req: ChunkRequest) => {
+  port.on("message", (req: ChunkRequest | ThreadCredit) => {
+    if ("credit" in req) return addCredit(req.credit);
+    credit.left = BLOCK_CREDITS;
     const post = (m: ThreadMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
     runChunk(req, post).then(
       (rows) => post({ type: "done", rows }),

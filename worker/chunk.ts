@@ -1,14 +1,14 @@
 /**
  * Running one chunk (task) of a dataset version: dependency rows fetched once per
  * dependency for the whole chunk and its lookback, the builder per point with validation
- * in a builder thread (builder-pool.ts), then stale rows cleared, the new ones copied in
- * and the task completed — on the client given, inside the caller's transaction (a job's
- * own, or a dry run's that is rolled back).
+ * in a builder thread (builder-pool.ts), its rows streamed into COPY as they come after
+ * the stale ones were cleared, and the task completed — in one transaction on the client
+ * given (the chunk's own, or a dry run's that is rolled back).
  */
 import type pg from "pg";
-import { DsError } from "../db/errors.ts";
-import type { BuilderPool, EncodedChunk } from "./builder-pool.ts";
-import { copyBlocks } from "./copy-rows.ts";
+import { DsError, toDsError } from "../db/errors.ts";
+import type { BuilderPool } from "./builder-pool.ts";
+import { copyStatement, CopyWriter } from "./copy-rows.ts";
 import { loadDependency, type DependencySpec } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 
@@ -44,40 +44,59 @@ export async function startTask(db: Queryable, taskId: number, workerId: string 
   return (rows[0]?.spec as TaskSpec | null) ?? null;
 }
 
-/**
- * Runs the builder over every point of the chunk in a builder thread (its deadline is the
- * dataset's timeout); reads the dependencies through `db`, in the caller's snapshot.
- */
-export async function buildChunk(db: Queryable, spec: TaskSpec, builders: BuilderPool, buildersDir: string, signal?: AbortSignal): Promise<EncodedChunk> {
-  const dependencies = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
-  return builders.run({
-    buildersDir, dataset: spec.dataset, version: spec.version, builder: spec.builder, env_vars: spec.env_vars,
-    schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies,
-  }, { timeoutMs: spec.timeout_ms, signal });
+export interface ChunkWriteOptions {
+  /** True: the chunk opens and commits its own transaction on `client` (the worker); false: it runs in the caller's (a dry run). */
+  own: boolean;
+  signal?: AbortSignal;
 }
 
-/** Clears stale rows, COPYs the chunk's rows and completes the task, on `client` (no commit). */
-export async function writeChunk(client: pg.ClientBase, spec: TaskSpec, chunk: EncodedChunk): Promise<number> {
-  await client.query("select ds.clear_task_rows($1)", [spec.task]);
-  const written = chunk.rows;
+/**
+ * Runs the builder over every point of the chunk in a builder thread (its deadline is the
+ * dataset's timeout) and streams its rows into the table on `client` as they come: at the
+ * first block, stale rows are cleared and a COPY opened; at the end the COPY closes and the
+ * task completes — the same transaction. An empty chunk costs one statement. Dependencies
+ * are read through `db`, in the caller's snapshot. Any failure (builder error, timeout,
+ * abort, rows rejected) leaves the transaction to be rolled back: nothing half-written
+ * commits. Returns the rows written.
+ */
+export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, spec: TaskSpec, builders: BuilderPool, buildersDir: string,
+  { own, signal }: ChunkWriteOptions): Promise<number> {
+  const dependencies = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
+  // task ids and counts are integers: inlined, several statements go in one round trip
+  const task = Math.trunc(Number(spec.task));
+  const clear = `${own ? "begin; " : ""}select ds.clear_task_rows(${task});`;
+  const complete = (rows: number) => `select ds.complete_task(${task}, ${rows});${own ? " commit;" : ""}`;
+  let copy: CopyWriter | null = null;
   try {
-    await copyBlocks(client, spec.table, spec.schema, chunk.blocks, spec.key.length === 0);
+    const rows = await builders.run({
+      buildersDir, dataset: spec.dataset, version: spec.version, builder: spec.builder, env_vars: spec.env_vars,
+      schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies,
+    }, { timeoutMs: spec.timeout_ms, signal }, async (data) => {
+      if (!copy) {
+        await client.query(clear);
+        copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
+      }
+      await copy.write(data).catch((err: unknown) => Promise.reject(rejectedRows(spec, err)));
+    });
+    signal?.throwIfAborted();
+    if (copy) await (copy as CopyWriter).end().catch((err: unknown) => Promise.reject(rejectedRows(spec, err)));
+    signal?.throwIfAborted();
+    await client.query(copy ? complete(rows) : clear + complete(rows)).catch((err: unknown) => Promise.reject(toDsError(err)));
+    return rows;
   } catch (err) {
-    const e = err as { code?: string; message: string; detail?: string };
-    if (e.code?.startsWith("23") || e.code?.startsWith("22")) {
-      throw new DsError("DS017", `${spec.dataset} ${spec.version}: rows rejected by the table: ${e.message}`, {
-        detail: e.detail ?? e.code,
-        hint: e.code === "23505" ? "Two rows share a timestamp and key: declare key = [...] in config.toml or return one row." : undefined,
-      });
-    }
+    (copy as CopyWriter | null)?.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
-  try {
-    await client.query("select ds.complete_task($1, $2)", [spec.task, written]);
-  } catch (err) {
-    const e = err as { code?: string; message: string; detail?: string; hint?: string };
-    if (e.code?.startsWith("DS")) throw new DsError(e.code, e.message, { detail: e.detail, hint: e.hint });
-    throw err;
+}
+
+/** A COPY failure of the data classes (22, 23) is the rows' fault: DS017, with a hint for duplicates. */
+function rejectedRows(spec: TaskSpec, err: unknown): unknown {
+  const e = err as { code?: string; message: string; detail?: string };
+  if (e.code?.startsWith("23") || e.code?.startsWith("22")) {
+    return new DsError("DS017", `${spec.dataset} ${spec.version}: rows rejected by the table: ${e.message}`, {
+      detail: e.detail ?? e.code,
+      hint: e.code === "23505" ? "Two rows share a timestamp and key: declare key = [...] in config.toml or return one row." : undefined,
+    });
   }
-  return written;
+  return err;
 }

@@ -8,7 +8,7 @@
  */
 import type pg from "pg";
 import type { BuilderPool } from "./builder-pool.ts";
-import { buildChunk, startTask, writeChunk } from "./chunk.ts";
+import { buildAndWriteChunk, startTask } from "./chunk.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 
 export interface DryRunResult {
@@ -39,7 +39,7 @@ export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, 
       const spec = await startTask(client, id, null, null);
       if (!spec) continue;
       if (spec.sql) await runSqlChunk(client, spec);
-      else await writeChunk(client, spec, await buildChunk(client, spec, builders, buildersDir, signal));
+      else await buildAndWriteChunk(client, client, spec, builders, buildersDir, { own: false, signal });
       chunks++;
     }
   }

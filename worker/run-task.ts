@@ -11,7 +11,7 @@ import type { Task } from "graphile-worker";
 import type pg from "pg";
 import { DsError } from "../db/errors.ts";
 import { BuilderFailure, ChunkAborted, type BuilderPool } from "./builder-pool.ts";
-import { buildChunk, startTask, writeChunk, type TaskSpec } from "./chunk.ts";
+import { buildAndWriteChunk, startTask, type TaskSpec } from "./chunk.ts";
 import type { RunningChunks } from "./running-chunks.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 
@@ -64,14 +64,10 @@ async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, bu
     await runSqlChunk(pool, spec, signal);
     return;
   }
-  const chunk = await buildChunk(pool, spec, builders, buildersDir, signal);
-  signal.throwIfAborted();
   const client = await pool.connect();
   try {
-    await client.query("begin");
-    await writeChunk(client, spec, chunk);
-    signal.throwIfAborted();
-    await client.query("commit");
+    // the chunk's transaction: clear_task_rows, COPY as the builder streams, complete_task, commit
+    await buildAndWriteChunk(pool, client, spec, builders, buildersDir, { own: true, signal });
     client.release();
   } catch (err) {
     await client.query("rollback").then(() => client.release(), (e: Error) => client.release(e));

@@ -13,7 +13,7 @@ begin
     where t.id = fail_task.task_id and t.state = 'running';
     return;
   end if;
-  update ds_private.tasks t set state = 'failed', error = fail_task.error, error_code = fail_task.error_code, finished_at = now()
+  update ds_private.tasks t set state = 'failed', error = fail_task.error, error_code = fail_task.error_code, finished_at = clock_timestamp()
   where t.id = fail_task.task_id and t.state in ('running', 'queued');
   with recursive dependents (id) as (
     select e.task_id from ds_private.task_edges e where e.depends_on = fail_task.task_id
@@ -21,7 +21,7 @@ begin
     select e.task_id from ds_private.task_edges e join dependents d on e.depends_on = d.id
   )
   , cancelled as (
-    update ds_private.tasks t set state = 'cancelled', finished_at = now(),
+    update ds_private.tasks t set state = 'cancelled', finished_at = clock_timestamp(),
       error = format('a dependency failed (task %s)', fail_task.task_id), error_code = fail_task.error_code
     from dependents d where t.id = d.id and t.state = 'waiting'
     returning t.id

@@ -18,6 +18,10 @@ begin
   if not found then
     return null;  -- cancelled, failed or already done: nothing to run
   end if;
+  -- the running state need not wait for the WAL flush: lost in a crash, the task is queued
+  -- again (as if the worker had died just before), and its job runs again. Saves one of
+  -- a chunk's durable commits (about 3 ms each here), which bounded empty chunks.
+  perform set_config('synchronous_commit', 'off', true);
   select * into v_version from ds_private.dataset_versions where id = v_task.dataset_version_id;
   perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'started',
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = start_task.task_id))::text);
