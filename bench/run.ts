@@ -10,13 +10,18 @@
  *      and where one chunk's time goes (profile, no target);
  *   2. planning: ds.build and ds.missing over ten built years vs over one day
  *      (target: within 2x), for the always-open and the intraday nyse calendar;
+ *   2b. planning an unbuilt 10-year chain of 10 datasets vs 10 x one dataset (target: within
+ *      2x) and 5,000+ tasks in under a second (planning.ts);
  *   3. per-chunk overhead: a build of empty one-point chunks vs no-op graphile-worker jobs
  *      (target: at least 0.5 of the jobs/s);
  *   4. SQL builders vs TypeScript builders: the same derived datasets built by their
  *      TypeScript (0.1.0) and SQL (0.2.0) versions (informational, no target);
  *   5. resampling one year of 1-minute bars for 20 tickers to 5m/1h/1d through the
  *      resample transform vs a plain `group by date_bin(...)` over the same rows;
- *   6. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join.
+ *   6. reads into Node: the typed range read and ds.data vs raw SELECT (targets 0.9, 0.7),
+ *      GraphQL and REST 100-row requests vs a minimal Node + pg server (target 0.6; reads.ts);
+ *   7. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join
+ *      (targets: 1M trades/s and 3x; asof.ts).
  *
  * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
  * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
@@ -27,8 +32,8 @@
  * BENCH_NOOP_CHUNKS (1000), BENCH_SLOTS (2: chunk slots of the worker = COPY streams of
  * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
  * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
- * BENCH_ONLY (comma list of throughput, memory, profile, planning, queue, sql, resample,
- * asof).
+ * BENCH_ONLY (comma list of throughput, memory, profile, planning, chain, queue, sql,
+ * resample, reads, asof).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -38,7 +43,9 @@ import { coverTenYears, measurePlanning, type CallLatency, type CoverageSetup } 
 import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
 import { measureSqlVsTs, prepareDependency, type SqlVsTsResult } from "./sql-vs-ts.ts";
 import { measureResample, reportResample } from "./resample.ts";
-import { measureAsof, printAsof } from "./asof.ts";
+import { asofTargets, measureAsof, printAsof } from "./asof.ts";
+import { chainTargets, measureChainPlanning } from "./planning.ts";
+import { measureReads, printReads, readTargets } from "./reads.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { median } from "./stats.ts";
 
@@ -58,7 +65,7 @@ const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
 const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
 const SQL_ROWS = env("BENCH_SQL_ROWS", 200_000);
 const ASOF_ROWS = env("BENCH_ASOF_ROWS", 1_000_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,memory,profile,planning,queue,sql,resample,asof").split(",").map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,memory,profile,planning,chain,queue,sql,resample,reads,asof").split(",").map((s) => s.trim()));
 
 const THROUGHPUT_GOAL = 0.8;
 const PLANNING_GOAL = 2;
@@ -276,6 +283,12 @@ async function main(): Promise<number> {
     if (ONLY.has("memory")) out.memory = await memorySection(db, targets);
     if (ONLY.has("profile")) out.chunkProfile = await profileSection(db);
     if (ONLY.has("planning")) out.planning = await planningSection(db, targets);
+    if (ONLY.has("chain")) {
+      heading("2b. Planning an unbuilt 10-year chain of 10 datasets vs 10 x one dataset");
+      const r = await measureChainPlanning(db, log);
+      targets.push(...chainTargets(r));
+      out.chainPlanning = r;
+    }
     if (ONLY.has("queue")) out.queueOverhead = await queueSection(db, targets);
     if (ONLY.has("sql")) out.sqlVsTs = await sqlSection(db);
     if (ONLY.has("resample")) {
@@ -284,9 +297,16 @@ async function main(): Promise<number> {
       reportResample(r);
       out.resample = r;
     }
+    if (ONLY.has("reads")) {
+      const r = await measureReads(db, log);
+      printReads(r);
+      targets.push(...readTargets(r));
+      out.reads = r;
+    }
     if (ONLY.has("asof")) {
       const r = await measureAsof(db.pool, { rows: ASOF_ROWS, runs: RUNS }, log);
       printAsof(r);
+      targets.push(...asofTargets(r));
       out.asof = r;
     }
   } finally {
