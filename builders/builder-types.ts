@@ -1,5 +1,6 @@
 /**
- * The builder contract (DESIGN.md), as types for the example builders:
+ * The builder contract (DESIGN.md), as types — the one module of it: the example builders
+ * and the worker (worker/validate-rows.ts, dependency-entries.ts, load-builder.ts) use these:
  * `build(dependencies, timestamp, context?) → Row[] | Promise<Row[]>`, where
  * `dependencies[name]` is an ascending array of `{ ts, rows }` entries of that dependency:
  * one for the point itself, or every point of the lookback window.

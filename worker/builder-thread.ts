@@ -12,7 +12,8 @@
 import { parentPort } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
 import { blockEncoder } from "./copy-rows.ts";
-import { expandSlots, windowFor, type Entry, type LoadedDependency } from "./dependency-entries.ts";
+import type { Entry } from "../builders/builder-types.ts";
+import { expandSlots, windowFor, type LoadedDependency } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 import { keyFilter } from "./key-filter.ts";
 import { loadBuilder } from "./load-builder.ts";

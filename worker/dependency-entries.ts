@@ -10,12 +10,9 @@
  * [p, p + step) holds it and keeps its own ts.
  */
 import type pg from "pg";
-import type { Row } from "./validate-rows.ts";
+import type { Entry, Row } from "../builders/builder-types.ts";
 
-export interface Entry {
-  ts: Date;
-  rows: Row[];
-}
+export type { Entry };
 
 export interface DependencySpec {
   name: string;

@@ -30,9 +30,7 @@ export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, 
   for (;;) {
     signal?.throwIfAborted();
     // ready tasks of this build; completing one makes its dependents ready
-    const ready = await client.query<{ id: number }>(
-      `select t.id from ds_private.tasks t join ds_private.build_tasks bt on bt.task_id = t.id
-       where bt.build_id = $1 and t.state = 'queued' order by t.id`, [buildId]);
+    const ready = await client.query<{ id: number }>("select id from ds.ready_tasks($1) id", [buildId]);
     if (ready.rows.length === 0) break;
     for (const { id } of ready.rows) {
       signal?.throwIfAborted();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
 import { DsError } from "../db/errors.ts";
-import type { Entry } from "./dependency-entries.ts";
+import type { Entry } from "../builders/builder-types.ts";
 
 export interface BuilderContext {
   dataset: string;

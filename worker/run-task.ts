@@ -83,7 +83,7 @@ function pgCode(err: unknown): string {
   return (err as { code?: string }).code ?? "";
 }
 
-/** complete_task's DS018 when the task was cancelled or finished elsewhere meanwhile. */
+/** DS045: the task was cancelled or finished elsewhere meanwhile (complete_task, run_sql_task). */
 function isNotRunning(err: unknown): boolean {
-  return err instanceof ChunkAborted || (err instanceof DsError && err.code === "DS018" && /not running/.test(err.message));
+  return err instanceof ChunkAborted || (err instanceof DsError && err.code === "DS045");
 }

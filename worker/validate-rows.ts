@@ -8,7 +8,9 @@
 import { DsError } from "../db/errors.ts";
 import { checks, type Field } from "./field-types.ts";
 
-export type Row = Record<string, unknown>;
+// the builder contract's row (builders/builder-types.ts is the one module of the contract)
+import type { Row } from "../builders/builder-types.ts";
+export type { Row };
 
 /** Validates the rows of one point; `where` names the point, computed only on failure. */
 export type RowValidator = (rows: unknown, where: () => string) => Row[];

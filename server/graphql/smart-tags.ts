@@ -1,20 +1,15 @@
 /**
- * Smart tags added at introspection time (no COMMENT ON is rewritten): what of `ds` and
- * `ds_data` becomes GraphQL, and how.
+ * Smart tags added at introspection time, for what COMMENT ON cannot say: how the catalog
+ * views and the generated `ds_data` relations become GraphQL. What of `ds` GraphQL shows is
+ * decided by the SQL comments alone (`@behavior -*` hides; ds.data's comment makes it a
+ * query field returning a list).
  *
- * - `ds.data` is volatile (it may build) but is a read: a query field returning a list.
  * - The catalog views get unique keys, non-null columns (row lookups `dataset(name, version)`,
  *   `build(id)`, `calendar(name)`) and builds a link to their dataset version.
- * - Registration, `ds.wait` and the functions behind our own mutations are hidden; the
- *   worker API already carries `@behavior -*` in its comments.
  * - `ds_data` views (newest version of each dataset) are hidden: the typed tables are the
  *   connections, so each dataset version has one stable type.
  */
 import { pgSmartTags, type PgSmartTagRule } from "postgraphile/utils";
-
-/** ds functions that are not exposed as they are (see mutations.ts for build/cancel/delete). */
-const hiddenFunctions = ["register_datasets", "register_dataset", "register_calendar", "wait", "build", "cancel", "delete",
-  "write", "import_staged", "refresh", "stale"];
 
 /** View columns that are never null (views carry no NOT NULL; clients' types should). */
 const notNull: Record<string, string[]> = {
@@ -28,11 +23,6 @@ const notNull: Record<string, string[]> = {
 const rules: PgSmartTagRule[] = [
   ...Object.entries(notNull).flatMap(([view, columns]) =>
     columns.map((column): PgSmartTagRule => ({ kind: "attribute", match: `ds.${view}.${column}`, tags: { notNull: true } }))),
-  ...hiddenFunctions.map((name): PgSmartTagRule => ({ kind: "procedure", match: `ds.${name}`, tags: { behavior: "-*" } })),
-  // a list: one call returns every row of the range (the typed tables are the connections)
-  { kind: "procedure", match: "ds.data", tags: { behavior: "+queryField -mutationField -connection +list" } },
-  // replaced by Dataset.coverage (coverage.ts): PostGraphile has no multirange type
-  { kind: "attribute", match: "ds.datasets.coverage", tags: { behavior: "-*" } },
   { kind: "class", match: "ds.datasets", tags: { unique: "name,version" } },
   { kind: "class", match: "ds.calendars", tags: { unique: "name" } },
   {

@@ -33,4 +33,5 @@ begin
   return v_build_id;
 end;
 $$;
-comment on function ds.build(text, text, timestamptz, timestamptz) is 'Builds a dataset version over [start_at, end_at] (inclusive) and everything it depends on; returns the build id at once. Only points that are neither built nor in flight in another build become work; follow it with ds.wait(id) or the ds.builds view. Errors: DS001 unknown dataset, DS012 bad range, DS013 no calendar points, DS026 a dataset written from outside (ds.write), which is never built.';
+comment on function ds.build(text, text, timestamptz, timestamptz) is '@behavior -*
+Builds a dataset version over [start_at, end_at] (inclusive) and everything it depends on; returns the build id at once. Only points that are neither built nor in flight in another build become work; follow it with ds.wait(id) or the ds.builds view. Errors: DS001 unknown dataset, DS012 bad range, DS013 no calendar points, DS026 a dataset written from outside (ds.write), which is never built.';

@@ -33,7 +33,8 @@ begin
   end loop;
 end;
 $$;
-comment on function ds.wait(bigint, interval) is 'Blocks until the build ends and returns its final state (succeeded, failed or cancelled); DS016 after the timeout. Call it outside an explicit transaction so that it sees the workers'' commits.';
+comment on function ds.wait(bigint, interval) is '@behavior -*
+Blocks until the build ends and returns its final state (succeeded, failed or cancelled); DS016 after the timeout. Call it outside an explicit transaction so that it sees the workers'' commits.';
 
 create or replace function ds.cancel(build_id bigint) returns text
 language plpgsql volatile as $$
@@ -68,4 +69,5 @@ begin
   return (select b.state from ds.builds b where b.id = cancel.build_id);
 end;
 $$;
-comment on function ds.cancel(bigint) is 'Cancels a build: its tasks that have not finished and that no other build waits for are cancelled; running ones are stopped by their workers within seconds and roll back whole (nothing of them is written), and are never run again. Returns the new state.';
+comment on function ds.cancel(bigint) is '@behavior -*
+Cancels a build: its tasks that have not finished and that no other build waits for are cancelled; running ones are stopped by their workers within seconds and roll back whole (nothing of them is written), and are never run again. Returns the new state.';

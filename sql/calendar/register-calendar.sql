@@ -37,4 +37,5 @@ begin
   update ds_private.calendars c set expanded_with = v_fingerprint where c.name = register_calendar.name;
 end;
 $$;
-comment on function ds.register_calendar(text, jsonb) is 'Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year (1970 to 2100 by default). Idempotent: an unchanged definition writes nothing (unless the expansion SQL changed: then its sessions are expanded again). Raises DS047 for an invalid definition.';
+comment on function ds.register_calendar(text, jsonb) is '@behavior -*
+Registers or updates a trading calendar from its definition (a parsed calendar file) and expands its rules into sessions from first-year to last-year (1970 to 2100 by default). Idempotent: an unchanged definition writes nothing (unless the expansion SQL changed: then its sessions are expanded again). Raises DS047 for an invalid definition.';

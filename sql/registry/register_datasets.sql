@@ -74,7 +74,8 @@ begin
 end;
 $$;
 comment on function ds.register_datasets(jsonb) is
-'Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, builder_sql, transform, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback, window}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
+'@behavior -*
+Registers dataset versions atomically from a JSON array of definitions [{name, version, description, builder, builder_sql, transform, calendar, granularity, start_date, schema: [{name, type, nullable}], key, chunk, max_attempts, env_vars, tags, dependencies: [{name, version, lookback, window}]}], in any order; returns {"registered": [...], "updated": [...], "unchanged": [...]} of "name@version". '
 'builder_sql is the text of a builder.sql; transform ({"kind": ..., params...}) generates it instead. '
 'New versions get a typed table in ds_data and their dataset''s view moves to the newest version. Raises DS002-DS011, DS014, DS019 or DS023 naming the dataset, version and field.';
 
@@ -82,7 +83,8 @@ create or replace function ds.register_dataset(definition jsonb) returns jsonb
 language sql volatile as $$
   select ds.register_datasets(jsonb_build_array(definition))
 $$;
-comment on function ds.register_dataset(jsonb) is 'Registers one dataset version (see ds.register_datasets); its dependencies must already be registered.';
+comment on function ds.register_dataset(jsonb) is '@behavior -*
+Registers one dataset version (see ds.register_datasets); its dependencies must already be registered.';
 
 create or replace function ds_private.labels_with_status(defs jsonb[], statuses text[], wanted text) returns jsonb
 language sql immutable as $$

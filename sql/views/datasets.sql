@@ -39,7 +39,8 @@ comment on column ds.datasets.chunk is 'Calendar points per job.';
 comment on column ds.datasets.max_attempts is 'Tries before a builder failure is final.';
 comment on column ds.datasets.env_vars is 'Whether the builder gets the variables of <version folder>/.env in its context.';
 comment on column ds.datasets.is_newest is 'True for the newest version of the dataset in semver order, the one its view shows.';
-comment on column ds.datasets.coverage is 'What is built (built-empty points included), as slot ranges merged over closed time; ds.missing gives the gaps.';
+comment on column ds.datasets.coverage is '@behavior -*
+What is built (built-empty points included), as slot ranges merged over closed time; ds.missing gives the gaps.';
 comment on column ds.datasets.first_built is 'First built point (null when nothing is built).';
 comment on column ds.datasets.last_built is 'Last built point.';
 comment on column ds.datasets.built_ranges is 'Number of disjoint built ranges; 1 means no gaps between first_built and last_built.';

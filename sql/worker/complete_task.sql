@@ -35,7 +35,7 @@ begin
   select * into v_task from ds_private.tasks t where t.id = complete_task.task_id for no key update;
   if v_task.state is distinct from 'running' then
     raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
-      using errcode = 'DS018', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
+      using errcode = 'DS045', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
   end if;
   -- a task of some keys rebuilt stale rows of covered points: coverage does not change; points
   -- invalidated while it ran stay uncovered (the next build recomputes them)

@@ -16,7 +16,7 @@ declare
 begin
   if v_task.state is distinct from 'running' then
     raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
-      using errcode = 'DS018', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
+      using errcode = 'DS045', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
   elsif v.builder_sql is null then
     raise exception '% %: not a SQL builder (builder %)', v.name, v.version, v.builder using errcode = 'DS018',
       detail = format('task %s', task_id), hint = 'Run it with the TypeScript worker (worker/chunk.ts).';

@@ -30,7 +30,7 @@ begin
       perform pg_advisory_unlock(7412003, v_key);
     end if;
   end loop;
-  raise exception 'worker % could not take its liveness lock', worker_id using errcode = 'DS018',
+  raise exception 'worker % could not take its liveness lock', worker_id using errcode = 'DS046',
     detail = 'Another session holds the lock of this worker id.', hint = 'Start the worker again: it gets a new id.';
 end;
 $$;

@@ -85,7 +85,8 @@ begin
   return ds_private.plan_request(v.id, tstzmultirange(tstzrange(v.start_at, v_end, '[]')));
 end;
 $$;
-comment on function ds.refresh(text, text, timestamptz) is 'Builds what is missing or stale of a dataset version (and its dependencies) from its start date up to the last point whose slot ended before up_to (default now); returns the build id, or null when there is nothing to do. What [refresh] schedule runs. DS026 for a dataset written from outside.';
+comment on function ds.refresh(text, text, timestamptz) is '@behavior -*
+Builds what is missing or stale of a dataset version (and its dependencies) from its start date up to the last point whose slot ended before up_to (default now); returns the build id, or null when there is nothing to do. What [refresh] schedule runs. DS026 for a dataset written from outside.';
 
 create or replace function ds.refresh_schedules() returns table (dataset text, version text, schedule text)
 language sql stable as $$

@@ -13,4 +13,5 @@ language sql stable as $$
        unnest(g.points) r
   order by 1, 3
 $$;
-comment on function ds.stale(text, text) is 'The built points of a dataset version whose rows are outdated for some keys (a dependency changed at those keys), as slot ranges [start_at, end_at) with the key objects concerned; the next build that needs them rebuilds those keys only. Points outdated for every key are not here: they are missing (ds.missing).';
+comment on function ds.stale(text, text) is '@behavior -*
+The built points of a dataset version whose rows are outdated for some keys (a dependency changed at those keys), as slot ranges [start_at, end_at) with the key objects concerned; the next build that needs them rebuilds those keys only. Points outdated for every key are not here: they are missing (ds.missing).';
