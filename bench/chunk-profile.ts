@@ -1,9 +1,9 @@
 /**
  * Where the time of one chunk goes. With no worker running, a build's chunks are run one
  * at a time here through the worker's own pieces, with a timer around each phase:
- * ds.start_task; the builder thread (builder, validation and COPY text encoding, off the
- * event loop) with its blocks kept in memory; begin + ds.clear_task_rows; the server's
- * COPY of those blocks; ds.complete_task + commit. The worker itself overlaps the thread
+ * ds_worker.start_task; the builder thread (builder, validation and COPY text encoding, off the
+ * event loop) with its blocks kept in memory; begin + ds_worker.clear_task_rows; the server's
+ * COPY of those blocks; ds_worker.complete_task + commit. The worker itself overlaps the thread
  * and COPY (it streams); here they are apart so that each can be seen. `chunk` (the
  * worker's buildAndWriteChunk as a whole, streaming, on another table state) checks that
  * the parts add up.
@@ -19,11 +19,11 @@ import { findVersion, resetVersion, setChunk } from "./dataset-table.ts";
 import { median, now } from "./stats.ts";
 
 export const PHASES = [
-  ["start_task", "select ds.start_task(...): marks the task running, returns its points"],
+  ["start_task", "select ds_worker.start_task(...): marks the task running, returns its points"],
   ["thread", "builder + validation + COPY encoding (binary for this schema) in a builder thread, blocks kept"],
-  ["clear_rows", "begin; select ds.clear_task_rows(...)"],
+  ["clear_rows", "begin; select ds_worker.clear_task_rows(...)"],
   ["copy", "the server's COPY of the encoded blocks"],
-  ["complete", "select ds.complete_task(...); commit (durable: waits for the WAL flush)"],
+  ["complete", "select ds_worker.complete_task(...); commit (durable: waits for the WAL flush)"],
   ["streamed", "check: the same chunk again as the worker runs it (thread and COPY overlapped)"],
 ] as const;
 
@@ -76,7 +76,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       lap("thread");
       const client = await pool.connect();
       try {
-        await client.query(`begin; select ds.clear_task_rows(${spec.task})`);
+        await client.query(`begin; select ds_worker.clear_task_rows(${spec.task})`);
         lap("clear_rows");
         if (blocks.length) {
           const copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
@@ -84,7 +84,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
           await copy.end();
         }
         lap("copy");
-        await client.query(`select ds.complete_task(${spec.task}, ${written}); commit`);
+        await client.query(`select ds_worker.complete_task(${spec.task}, ${written}); commit`);
         lap("complete");
       } catch (err) {
         await client.query("rollback").catch(() => {});

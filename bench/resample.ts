@@ -135,7 +135,7 @@ export function reportResample(results: ResampleResult[]): void {
       r.selectRowsPerSec, (r.buildRowsPerSec / r.selectRowsPerSec).toFixed(2),
     ]),
   ));
-  note("transform: ds.build + ds.wait, in-process worker (concurrency 2), one INSERT ... SELECT per chunk inside PostgreSQL (ds.run_sql_task).");
+  note("transform: ds.build + ds.wait, in-process worker (concurrency 2), one INSERT ... SELECT per chunk inside PostgreSQL (ds_worker.run_sql_task).");
   note("plain insert: INSERT INTO a copy of the target table SELECT ... GROUP BY ticker, date_bin(...); plain select: the same query, not written.");
   for (const r of results) {
     if (r.plainRows !== r.outputRows) note(`${r.dataset}: the plain query gives ${r.plainRows.toLocaleString("en-US")} rows (the transform keeps only complete buckets: ${r.outputRows.toLocaleString("en-US")}).`);

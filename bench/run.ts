@@ -243,7 +243,7 @@ async function queueSection(db: BenchDatabase, targets: Target[]): Promise<Queue
 async function sqlSection(db: BenchDatabase): Promise<SqlVsTsResult[]> {
   heading("4. SQL builders vs TypeScript builders (derived from bench-minute-ohlc)");
   note(`median of ${RUNS} run(s), alternating; each run: truncate, ds.build + ds.wait with the in-process worker`);
-  note("(concurrency 2). 0.1.0 = builder.ts (rows through Node, COPY), 0.2.0 = builder.sql (ds.run_sql_task).");
+  note("(concurrency 2). 0.1.0 = builder.ts (rows through Node, COPY), 0.2.0 = builder.sql (ds_worker.run_sql_task).");
   await prepareDependency(db, SQL_ROWS, log);
   const results: SqlVsTsResult[] = [];
   for (const dataset of ["bench-minute-close", "bench-minute-sma"]) results.push(await measureSqlVsTs(db, dataset, SQL_ROWS, RUNS, log));

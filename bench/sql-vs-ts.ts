@@ -2,7 +2,7 @@
  * SQL builders vs TypeScript builders: the same derived dataset built end to end (ds.build
  * + ds.wait, in-process worker, concurrency 2) by its TypeScript version 0.1.0 (dependency
  * rows read into Node, builder per point, validation, COPY) and by its SQL version 0.2.0
- * (one INSERT ... SELECT per chunk inside PostgreSQL, ds.run_sql_task), alternating, median
+ * (one INSERT ... SELECT per chunk inside PostgreSQL, ds_worker.run_sql_task), alternating, median
  * of the runs, over the same rows of bench-minute-ohlc (built once beforehand, untimed).
  * Both versions' tables are compared at the end: the figures are for the same values.
  */

@@ -2,7 +2,7 @@
  * The migrator: graphile-worker's schema, then `migrations/` (forward-only, each in its
  * own transaction, its row inserted first, frozen once applied) and `sql/` (every
  * replaceable object, re-applied as a whole when the content of any file changes; the
- * functions of `ds` and `ds_private` it no longer defines are dropped). A database migrated
+ * functions of its schemas (ds, ds_private, ds_server, ds_worker) it no longer defines are dropped). A database migrated
  * by newer code is refused (DS044): one with a migration this checkout does not have, or
  * whose sql/ history already holds this checkout's sql/ under a newer one. Several
  * processes may migrate at once: a session advisory lock serialises them. See
@@ -170,7 +170,7 @@ async function refuseOlderSql(client: pg.ClientBase, sqlHash: string): Promise<v
 }
 
 /**
- * Drops the functions and aggregates of ds and ds_private that the sql/ just applied did not
+ * Drops the functions and aggregates of ds, ds_private, ds_server and ds_worker that the sql/ just applied did not
  * (re)define: every one it defines was written by this transaction (its pg_proc row's xmin),
  * so the others were removed from sql/. Functions of extensions (dblink) are kept.
  */
@@ -178,7 +178,7 @@ async function dropStaleFunctions(client: pg.ClientBase): Promise<void> {
   const { rows } = await client.query<{ drop: string }>(`
     select format('drop %s %s', case p.prokind when 'a' then 'aggregate' when 'p' then 'procedure' else 'function' end, p.oid::regprocedure) as drop
     from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-    where n.nspname in ('ds', 'ds_private')
+    where n.nspname in ('ds', 'ds_private', 'ds_server', 'ds_worker')
       and p.xmin::text::bigint <> pg_catalog.pg_current_xact_id()::text::bigint % 4294967296
       and not exists (select from pg_catalog.pg_depend d where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
     order by 1`);

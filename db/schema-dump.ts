@@ -1,5 +1,5 @@
 /**
- * A plain-text picture of datastream's own schema (ds and ds_private): tables with their
+ * A plain-text picture of datastream's own schemas (ds, ds_private, ds_server, ds_worker): tables with their
  * columns, constraints and indexes, views with their columns, types, and every function's
  * signature, result, language, volatility and grants — not function bodies (sql/ holds
  * those). `db/schema-dump.txt` is the committed dump of a freshly migrated database;
@@ -8,7 +8,7 @@
  */
 import type pg from "pg";
 
-const SCHEMAS = ["ds", "ds_private"];
+const SCHEMAS = ["ds", "ds_private", "ds_server", "ds_worker"];
 
 /** Privileges granted to roles other than the object's owner, e.g. "ds_reader=r". */
 const GRANTS = (acl: string, owner: string) => `

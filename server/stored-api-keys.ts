@@ -26,7 +26,7 @@ export interface LiveApiKeysOptions {
 export async function liveApiKeys(pool: pg.Pool, fromEnv: ApiKeys, { url, listen }: LiveApiKeysOptions): Promise<LiveApiKeys> {
   let stored = apiKeysOf([]);
   const refresh = async () => {
-    const { rows } = await pool.query<{ label: string; key_hash: string }>("select label, key_hash from ds.active_api_keys()");
+    const { rows } = await pool.query<{ label: string; key_hash: string }>("select label, key_hash from ds_server.active_api_keys()");
     stored = apiKeysOf(rows.map((r) => ({ label: r.label, hash: Buffer.from(r.key_hash, "hex") })));
   };
   await refresh();

@@ -2,7 +2,7 @@
  * The window rule lives once, in SQL (sql/build/dependency_window.sql). Two things mirror
  * it and are compared with it here on many cases (granularities, calendars, lookbacks,
  * both windows): worker/dependency-entries.ts's windowFor, which slices per point the
- * entries ds.start_task computed for a whole chunk, and ds_private.affected_points, the
+ * entries ds_worker.start_task computed for a whole chunk, and ds_private.affected_points, the
  * inverse that invalidation uses (a point T is invalidated by a change at p exactly when
  * T's window reads p).
  */
@@ -52,7 +52,7 @@ async function caseData(c: Case, from: string, to: string) {
                                   generate_series(lower(r), upper(r) - (select step from ds_private.dataset_versions where id = (e.edge).depends_on_id),
                                                   (select step from ds_private.dataset_versions where id = (e.edge).depends_on_id)) g order by g) as reads
      from e, v, ds.calendar_points(v.calendar, v.granularity, greatest($5::timestamptz, v.start_at), $6::timestamptz) p(ts) order by p.ts`, params);
-  // the chunk's entries (what ds.start_task sends) and the steps
+  // the chunk's entries (what ds_worker.start_task sends) and the steps
   const chunk = await db.one<{ entries: [number, number][]; step_ms: number; dep_step_ms: number; lookback_ms: number | null; lookback_points: number | null }>(
     `with e as (select ${edgeSql} as edge), v as (select * from ds_private.dataset_versions where name = $1 and version = '0.1.0')
      select ds_private.slot_ranges_ms(ds_private.dependency_window(

@@ -48,7 +48,7 @@ describe("daily on hourly (T = 2024-01-02 00:00)", () => {
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      const { rows: [plan] } = await client.query("select ds.plan_dry_run('v-day-24h', '0.1.0', '2024-01-20', '2024-01-20') as id");
+      const { rows: [plan] } = await client.query("select ds_worker.plan_dry_run('v-day-24h', '0.1.0', '2024-01-20', '2024-01-20') as id");
       const { rows } = await client.query(
         `select v.name, lower(t.points) as lo, upper(t.points) as hi, (select count(*) from unnest(t.points))::int as ranges
          from ds_private.build_tasks bt join ds_private.tasks t on t.id = bt.task_id join ds_private.dataset_versions v on v.id = t.dataset_version_id

@@ -93,7 +93,7 @@ describe.skipIf("skip" in binaries)(`a database restart under a running build${"
       // the same process, live again (its advisory lock is held) and polling
       let h: Record<string, unknown> = {};
       const health = await until("the workers to show live", async () => {
-        h = (await pool.query("select * from ds.health()")).rows[0];
+        h = (await pool.query("select * from ds_server.health()")).rows[0];
         return h.live_workers === 2 && h;
       }).catch(async (err: Error) => {
         const workers = (await pool.query("select * from ds_private.workers")).rows;

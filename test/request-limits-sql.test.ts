@@ -70,7 +70,7 @@ describe("dry runs", () => {
   it("refuses a dry run over 1900-2100 (DS033)", async () => {
     const client = await connect();
     await client.query("begin");
-    await expectSqlState(client.query("select ds.plan_dry_run('t-minute', '0.1.0', '1900-01-01', '2100-12-31')"), "DS033", /dry run/);
+    await expectSqlState(client.query("select ds_worker.plan_dry_run('t-minute', '0.1.0', '1900-01-01', '2100-12-31')"), "DS033", /dry run/);
     await client.query("rollback");
   });
 
@@ -79,7 +79,7 @@ describe("dry runs", () => {
     await client.query("begin");
     // t-child reads t-root with a 3-day lookback: 10 points of its own, 12 with t-root's
     await client.query("set local ds.max_points = 11");
-    await expectSqlState(client.query("select ds.plan_dry_run('t-child', '0.1.0', '2024-04-01', '2024-04-10')"),
+    await expectSqlState(client.query("select ds_worker.plan_dry_run('t-child', '0.1.0', '2024-04-01', '2024-04-10')"),
       "DS033", /with its dependencies/);
     await client.query("rollback");
   });
@@ -89,7 +89,7 @@ describe("dry runs", () => {
     const other = await connect();
     await other.query("set lock_timeout = '3s'");
     await dry.query("begin");
-    await dry.query("select ds.plan_dry_run('t-root', '0.1.0', '2024-05-01', '2024-05-20')");
+    await dry.query("select ds_worker.plan_dry_run('t-root', '0.1.0', '2024-05-01', '2024-05-20')");
     const { rows } = await other.query("select ds.build('t-root', '0.1.0', '2024-05-01', '2024-05-20') as id");
     expect(Number(rows[0].id)).toBeGreaterThan(0);
     await dry.query("rollback");
@@ -108,7 +108,7 @@ describe("dry runs", () => {
   it("can never commit", async () => {
     const client = await connect();
     await client.query("begin");
-    await client.query("select ds.plan_dry_run('t-root', '0.1.0', '2024-07-01', '2024-07-05')");
+    await client.query("select ds_worker.plan_dry_run('t-root', '0.1.0', '2024-07-01', '2024-07-05')");
     await expectSqlState(client.query("commit"), "25000", /dry run cannot commit/);
     expect(await db.one("select count(*)::int as n from ds.builds where start_at = '2024-07-01'")).toEqual({ n: 0 });
   });

@@ -109,7 +109,7 @@ describe("a dry run in flight", () => {
     // about 900,000 one-minute points in chunks of 100,000: several seconds of builder work
     const pending = call(server, "POST", "/api/v1/build/t-slow/0.1.0?start=2024-01-01&end=2025-09-15&dry-run=true", controller.signal)
       .catch((e: Error) => e);
-    // the dry run's backend: in a transaction since its ds.plan_dry_run
+    // the dry run's backend: in a transaction since its ds_worker.plan_dry_run
     let pid = 0;
     expect(await eventually(async () => {
       pid = (await db.one<{ pid: number | null }>(`select max(pid) as pid from pg_stat_activity

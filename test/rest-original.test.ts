@@ -179,11 +179,11 @@ describe("GET /datasets (the original's 3 tests)", () => {
   });
 
   it("test_datasets_endpoint_internal_error: 500", async () => {
-    await empty.pool.query("alter function ds.list_datasets() rename to list_datasets_moved");
+    await empty.pool.query("alter function ds_server.list_datasets() rename to list_datasets_moved");
     try {
       expect(await call("GET", "/datasets", emptyServer)).toEqual({ status: 500, json: { detail: "internal error" } });
     } finally {
-      await empty.pool.query("alter function ds.list_datasets_moved() rename to list_datasets");
+      await empty.pool.query("alter function ds_server.list_datasets_moved() rename to list_datasets");
     }
   });
 });

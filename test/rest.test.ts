@@ -99,7 +99,7 @@ describe("GET /api/v1/data/{name}/{version}", () => {
     ["t-counted", "2024-01-01T12:00:00Z", "2024-02-10"], // weekdays
     ["t-root", "2023-12-01", "2024-01-05T23:59:59Z"], // before the start date
   ])("counts total_timestamps of %s like ds.calendar_points, by ranges", async (name, start, end) => {
-    const { n } = await db.one<{ n: number }>("select ds.count_points($1, '0.1.0', $2, $3)::int as n", [name, start, end]);
+    const { n } = await db.one<{ n: number }>("select ds_server.count_points($1, '0.1.0', $2, $3)::int as n", [name, start, end]);
     const { m } = await db.one<{ m: number }>(`select count(*)::int as m from ds.datasets d,
       ds.calendar_points(d.calendar, d.granularity, greatest($2::timestamptz, d.start_at), $3) where d.name = $1`, [name, start, end]);
     expect(n).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /**
  * SQL builders (builder = "builder.sql") and transforms ([transform]): registration,
- * ds.run_sql_task through the worker, its parameters $1 $2 $3, validation (DS017, final at
+ * ds_worker.run_sql_task through the worker, its parameters $1 $2 $3, validation (DS017, final at
  * once, nothing of the chunk stored), DS023, dry runs, and the SQL versions of the examples
  * against their TypeScript versions.
  */

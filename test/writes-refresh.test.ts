@@ -70,7 +70,7 @@ describe("[refresh] on-write", () => {
 
 describe("[refresh] schedule", () => {
   it("lists the scheduled datasets and registers their cron items with graphile-worker", async () => {
-    expect(await db.q("select * from ds.refresh_schedules()")).toEqual([{ dataset: "w-live-daily", version: "0.1.0", schedule: "0 0 1 1 *" }]);
+    expect(await db.q("select * from ds_worker.refresh_schedules()")).toEqual([{ dataset: "w-live-daily", version: "0.1.0", schedule: "0 0 1 1 *" }]);
     const items = await refreshCronItems(db.pool, () => {});
     expect(items.map((i) => [i.task, i.identifier, i.payload])).toEqual([
       ["ds_refresh", "ds_refresh:w-live-daily@0.1.0", { dataset: "w-live-daily", version: "0.1.0" }],

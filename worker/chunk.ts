@@ -40,7 +40,7 @@ type Queryable = pg.Pool | pg.ClientBase;
 
 /** Marks the task running; null when there is nothing to run (cancelled, done). */
 export async function startTask(db: Queryable, taskId: number, workerId: string | null, jobWorker: string | null): Promise<TaskSpec | null> {
-  const { rows } = await db.query("select ds.start_task($1, $2, $3) as spec", [taskId, workerId, jobWorker]);
+  const { rows } = await db.query("select ds_worker.start_task($1, $2, $3) as spec", [taskId, workerId, jobWorker]);
   return (rows[0]?.spec as TaskSpec | null) ?? null;
 }
 
@@ -64,8 +64,8 @@ export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, s
   const dependencies = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
   // task ids and counts are integers: inlined, several statements go in one round trip
   const task = Math.trunc(Number(spec.task));
-  const clear = `${own ? "begin; " : ""}select ds.clear_task_rows(${task});`;
-  const complete = (rows: number) => `select ds.complete_task(${task}, ${rows});${own ? " commit;" : ""}`;
+  const clear = `${own ? "begin; " : ""}select ds_worker.clear_task_rows(${task});`;
+  const complete = (rows: number) => `select ds_worker.complete_task(${task}, ${rows});${own ? " commit;" : ""}`;
   let copy: CopyWriter | null = null;
   try {
     const rows = await builders.run({

@@ -1,7 +1,7 @@
 /**
  * A chunk's dependency data: one query per dependency for the whole chunk and its
  * lookback, grouped into entries { ts, rows } on the dependency's calendar points (the
- * slots ds.start_task computed with sql/build/dependency_window.sql, the one rule), then
+ * slots ds_worker.start_task computed with sql/build/dependency_window.sql, the one rule), then
  * sliced per point T with that rule (test/dependency-windows.test.ts compares both):
  * window "point" (default): the entry at T without lookback, those in [T - span, T] for a
  * wall-clock lookback, the N last entries at or before T for a counted one; window

@@ -1,6 +1,6 @@
 /**
  * A worker's liveness: a session advisory lock held on a connection of its own
- * (ds.register_worker). Other workers recover the chunks of a worker whose lock is free.
+ * (ds_worker.register_worker). Other workers recover the chunks of a worker whose lock is free.
  * When the connection drops (a database restart, a network cut) the lock is reconnected
  * with backoff under the same worker id, so a live worker shows as live again.
  */
@@ -39,7 +39,7 @@ export class LivenessLock {
     const c = this.#client;
     if (!c) return;
     await c.query("select pg_advisory_unlock_all()");
-    await c.query("select ds.register_worker($1, $2, $3)", [this.#workerId, hostname(), process.pid]);
+    await c.query("select ds_worker.register_worker($1, $2, $3)", [this.#workerId, hostname(), process.pid]);
   }
 
   async stop(): Promise<void> {
@@ -63,7 +63,7 @@ export class LivenessLock {
     client.on("end", () => lost());
     try {
       await client.connect();
-      await client.query("select ds.register_worker($1, $2, $3)", [this.#workerId, hostname(), process.pid]);
+      await client.query("select ds_worker.register_worker($1, $2, $3)", [this.#workerId, hostname(), process.pid]);
     } catch (err) {
       client.end().catch(() => {});
       throw err;

@@ -24,7 +24,7 @@ export function makeRefreshTask(pool: pg.Pool): Task {
 /** The cron items of the scheduled datasets; a schedule that does not parse is logged and skipped. */
 export async function refreshCronItems(pool: pg.Pool, log: (line: string) => void): Promise<ParsedCronItem[]> {
   const { rows } = await pool.query<{ dataset: string; version: string; schedule: string }>(
-    "select dataset, version, schedule from ds.refresh_schedules()",
+    "select dataset, version, schedule from ds_worker.refresh_schedules()",
   );
   const items: ParsedCronItem[] = [];
   for (const { dataset, version, schedule } of rows) {

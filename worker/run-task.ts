@@ -49,7 +49,7 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
           ? err.message
           : `${spec.dataset} ${spec.version}: ${(err as Error).message}`;
         const code = err instanceof BuilderFailure || err instanceof DsError ? err.code : null;
-        await pool.query("select ds.fail_task($1, $2, $3, $4)", [taskId, message, final, code ?? null]);
+        await pool.query("select ds_worker.fail_task($1, $2, $3, $4)", [taskId, message, final, code ?? null]);
         if (!final) throw err;
       }
     } finally {
@@ -76,7 +76,7 @@ async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, bu
 }
 
 async function taskFinished(pool: pg.Pool, taskId: number): Promise<boolean> {
-  return (await pool.query<{ done: boolean }>("select ds.task_finished($1) as done", [taskId])).rows[0]!.done;
+  return (await pool.query<{ done: boolean }>("select ds_worker.task_finished($1) as done", [taskId])).rows[0]!.done;
 }
 
 function pgCode(err: unknown): string {

@@ -7,7 +7,7 @@
  * The worker rides out database restarts and dropped connections: the liveness lock
  * reconnects under the same id, and when the job runner gives up (graphile-worker shuts
  * its pool down when it cannot record a job's outcome) the worker aborts its running
- * chunks, gives them back (ds.restart_worker_queue) and starts a new runner, with backoff.
+ * chunks, gives them back (ds_worker.restart_worker_queue) and starts a new runner, with backoff.
  */
 import { Logger, run, type Runner } from "graphile-worker";
 import { randomUUID } from "node:crypto";
@@ -48,7 +48,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const outage = new OutageLog(`worker ${id.slice(0, 8)}`, log);
   const liveness = new LivenessLock(options.connectionString, id, outage);
   await liveness.start();
-  await pool.query("select ds.recover_workers()");
+  await pool.query("select ds_worker.recover_workers()");
   const builders = new BuilderPool({ size: concurrency });
   let recycling = false;
   const running = new RunningChunks();
@@ -92,13 +92,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let stopping = false;
 
   const heartbeat = setInterval(() => {
-    pool.query<{ stop: number[] | null }>("select ds.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
+    pool.query<{ stop: number[] | null }>("select ds_worker.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
       async ({ rows }) => {
         const stop = rows[0]!.stop;
         if (stop === null) await liveness.reregister();
         else running.abort(stop, "the chunk was cancelled or taken over");
         if (liveness.connected) outage.up();
-        await pool.query("select ds.recover_workers()");
+        await pool.query("select ds_worker.recover_workers()");
       },
     ).catch((err: unknown) => outage.down(err));
   }, HEARTBEAT_MS);
@@ -119,7 +119,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await recycle(runner);
       for (let attempt = 0; !stopping; attempt++) {
         try {
-          await pool.query("select ds.restart_worker_queue($1, $2)", [id, running.jobWorkers()]);
+          await pool.query("select ds_worker.restart_worker_queue($1, $2)", [id, running.jobWorkers()]);
           runner = await startRunner();
           break;
         } catch (err) {

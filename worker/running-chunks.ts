@@ -16,7 +16,7 @@ export class RunningChunks {
     return controller.signal;
   }
 
-  /** The task's start committed (ds.start_task): from now on the heartbeat asks about it. */
+  /** The task's start committed (ds_worker.start_task): from now on the heartbeat asks about it. */
   started(taskId: number): void {
     this.#started.add(taskId);
   }

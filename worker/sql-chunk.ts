@@ -1,7 +1,7 @@
 /**
  * Running a chunk of a SQL builder (`builder = "builder.sql"` or a `[transform]`): the
- * statement runs inside PostgreSQL through `ds.run_sql_task`, which writes and validates
- * the rows, and `ds.complete_task` follows in the same statement — so no row travels
+ * statement runs inside PostgreSQL through `ds_worker.run_sql_task`, which writes and validates
+ * the rows, and `ds_worker.complete_task` follows in the same statement — so no row travels
  * through Node. From the worker (a pool) it runs in its own transaction under the
  * dataset's timeout as statement_timeout (DS031 past it), and an abort (ds.cancel)
  * cancels the statement; in a dry run, on the dry run's client and transaction.
@@ -11,7 +11,7 @@ import { toDsError } from "../db/errors.ts";
 import { BuilderFailure } from "./builder-pool.ts";
 import type { TaskSpec } from "./chunk.ts";
 
-const RUN = "with run as (select ds.run_sql_task($1) as written) select written, ds.complete_task($1, written) from run";
+const RUN = "with run as (select ds_worker.run_sql_task($1) as written) select written, ds_worker.complete_task($1, written) from run";
 
 /** Runs and completes the task; returns the rows written. DS errors come back as DsError. */
 export async function runSqlChunk(db: pg.ClientBase | pg.Pool, spec: TaskSpec, signal?: AbortSignal): Promise<number> {

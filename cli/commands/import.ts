@@ -83,7 +83,7 @@ transaction: a bad file writes nothing.
     try {
       const { written, first_ts, last_ts } = await withTransaction(ctx.pool, async (client) => {
         // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
-        const target = (await client.query<Target>("select table_name, schema from ds.write_target($1, $2)", [name, version])).rows[0]!;
+        const target = (await client.query<Target>("select table_name, schema from ds_server.write_target($1, $2)", [name, version])).rows[0]!;
         checkHeader(file, header, ["ts", ...target.schema.map((f) => f.name)]);
         await client.query("set local time zone 'UTC'");
         // table_name is ds_data."..." from format('%I'), like every name the catalog gives

@@ -61,7 +61,7 @@ export async function checkHealth(pool: pg.Pool, { timeoutMs = 5000, stuckQueueS
         const started = performance.now();
         await client.query("select 1");
         const elapsed = performance.now() - started;
-        return [elapsed, (await client.query<HealthRow>("select * from ds.health()")).rows[0]!] as const;
+        return [elapsed, (await client.query<HealthRow>("select * from ds_server.health()")).rows[0]!] as const;
       } finally {
         client.release();
       }

@@ -1,5 +1,5 @@
 /**
- * GET /metrics: the samples of ds.metrics() (one SQL call per scrape) grouped into
+ * GET /metrics: the samples of ds_server.metrics() (one SQL call per scrape) grouped into
  * Prometheus families with their HELP and TYPE.
  */
 import type pg from "pg";
@@ -25,7 +25,7 @@ const familyOf = (name: string) => families.find((f) => name === f.name || (f.ty
 
 export async function readMetrics(pool: pg.Pool): Promise<Family[]> {
   const { rows } = await pool.query<{ metric: string; labels: Record<string, string>; value: number }>(
-    "select metric, labels, value from ds.metrics()");
+    "select metric, labels, value from ds_server.metrics()");
   const samples = new Map<string, Sample[]>();
   for (const r of rows) {
     const family = familyOf(r.metric);

@@ -10,6 +10,6 @@ export function getStatus(res: ServerResponse): void {
 /** `{datasets: [{name, version, has_data}]}` by name, then semver order. */
 export async function getDatasets(ctx: ServerContext, res: ServerResponse): Promise<void> {
   const { rows } = await ctx.pool.query<{ name: string; version: string; has_data: boolean }>(
-    "select name, version, has_data from ds.list_datasets()");
+    "select name, version, has_data from ds_server.list_datasets()");
   sendJson(res, 200, { datasets: rows });
 }

@@ -49,7 +49,7 @@ const keyFilter = (data: string) => `not exists (select from jsonb_each_text($6:
 const jsonReadSql = `
   select c.n::text as total, g.returned, g.rows,
          case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
-  from (select ds.count_points($1, $2, $3, $4) as n) c
+  from (select ds_server.count_points($1, $2, $3, $4) as n) c
   left join lateral (${groupedRows("c.n > 0", true)}) g on true`;
 
 /**
@@ -60,7 +60,7 @@ const jsonReadSql = `
 const barsReadSql = `
   select c.n::text as points, g.returned::text as total, g.returned, g.rows,
          case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
-  from (select ds.count_points($1, $2, $3, $4) as n) c, (
+  from (select ds_server.count_points($1, $2, $3, $4) as n) c, (
     select count(*)::integer as returned,
            coalesce(json_agg(json_build_object('timestamp', g.t, 'data', g.rows) order by g.ts), '[]')::text as rows
     from (select b.ts, ${naiveIso("b.ts")} as t,
@@ -105,7 +105,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
     const { filters, key } = await keyFilters(db, name, version, query);
     if (format === "csv") {
-      const total = Number((await db.query<{ n: string }>("select ds.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
+      const total = Number((await db.query<{ n: string }>("select ds_server.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
       if (total === 0) throw noPoints(name, version, startText!, endText!);
       const csv = await readCsv(db, args, build, filters, limit);
       const complete = build || !(await db.query<{ gaps: boolean }>("select exists (select from ds.missing($1, $2, $3, $4)) as gaps", args)).rows[0]!.gaps;

@@ -1,8 +1,8 @@
 -- The one rule of what a point reads from a dependency, and its inverse. Planning
--- (plan_build.sql), task edges (link_tasks.sql), the worker's entries (ds.start_task), SQL
--- builders' $3 (ds.run_sql_task) and invalidation after writes and deletes (invalidate.sql)
+-- (plan_build.sql), task edges (link_tasks.sql), the worker's entries (ds_worker.start_task), SQL
+-- builders' $3 (ds_worker.run_sql_task) and invalidation after writes and deletes (invalidate.sql)
 -- all call these functions; worker/dependency-entries.ts only slices, per point, the
--- entries ds.start_task gave it, with the same rule (test/dependency-windows.test.ts
+-- entries ds_worker.start_task gave it, with the same rule (test/dependency-windows.test.ts
 -- compares both on many cases). The rule itself is written once, set-based, in
 -- ds_private.dependency_reaches (any number of point sets at once: link_tasks gives it
 -- every task of a build, so planning stays linear); ds_private.dependency_window is it for

@@ -3,7 +3,7 @@
 -- blocks real builds, and it can never commit: a deferred check refuses the commit of any
 -- transaction that planned a build or changed coverage while ds.dry_run was on.
 
-create or replace function ds.plan_dry_run(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
+create or replace function ds_worker.plan_dry_run(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
 language plpgsql volatile as $$
 declare
   v_what text := format('a dry run of %s %s over [%s, %s]', dataset, version, start_at, end_at);
@@ -12,7 +12,7 @@ declare
 begin
   perform pg_catalog.set_config('ds.dry_run', 'on', true);
   -- counted before planning, then with the dependencies the plan reads
-  perform ds_private.check_points(v_what, ds.count_points(dataset, version, start_at, end_at));
+  perform ds_private.check_points(v_what, ds_server.count_points(dataset, version, start_at, end_at));
   v_build_id := ds.build(dataset, version, start_at, end_at);
   select coalesce(sum(ds_private.slot_count(t.points, v.step)), 0) into v_points
   from ds_private.build_tasks bt
@@ -23,8 +23,7 @@ begin
   return v_build_id;
 end;
 $$;
-comment on function ds.plan_dry_run(text, text, timestamptz, timestamptz) is '@behavior -*
-Plans a dry run of ds.build in the current transaction, which the caller must roll back (it cannot commit): takes no dataset locks, so real builds go on meanwhile. Returns the build id whose tasks the caller then runs. DS033 when the range, or the work of the whole closure, has more points than ds.max_points (default 1,000,000).';
+comment on function ds_worker.plan_dry_run(text, text, timestamptz, timestamptz) is 'Plans a dry run of ds.build in the current transaction, which the caller must roll back (it cannot commit): takes no dataset locks, so real builds go on meanwhile. Returns the build id whose tasks the caller then runs. DS033 when the range, or the work of the whole closure, has more points than ds.max_points (default 1,000,000).';
 
 create or replace function ds_private.refuse_dry_run_commit() returns trigger
 language plpgsql as $$

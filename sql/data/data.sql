@@ -45,7 +45,7 @@ begin
   -- a dataset written from outside is never built: build => true reads what is there
   if build and v_version.builder <> 'external' then
     perform ds_private.check_points(format('building %s %s over [%s, %s]', dataset, version, start_at, end_at),
-                                    ds.count_points(dataset, version, start_at, end_at));
+                                    ds_server.count_points(dataset, version, start_at, end_at));
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
   -- the typed range read, inlined into this query: rows in ts and key order from the primary key.

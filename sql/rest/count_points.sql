@@ -1,7 +1,7 @@
 -- Counting the calendar points of a dataset version in a range (the REST API's
 -- total_timestamps), by arithmetic on slot ranges: its cost follows the number of ranges.
 
-create or replace function ds.count_points(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
+create or replace function ds_server.count_points(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
 language plpgsql stable as $$
 declare
   v_version ds_private.dataset_versions := ds_private.find_version(dataset, version);
@@ -12,5 +12,4 @@ begin
           from unnest(ds_private.version_slots(v_version.id, tstzmultirange(tstzrange(start_at, end_at, '[]')))) r);
 end;
 $$;
-comment on function ds.count_points(text, text, timestamptz, timestamptz) is '@behavior -*
-The number of calendar points of a dataset version in [start_at, end_at] (inclusive), from its start date on: the points a build of that range covers. Errors: DS001 unknown dataset, DS012 bad range or one that ends before the start date (as ds.build).';
+comment on function ds_server.count_points(text, text, timestamptz, timestamptz) is 'The number of calendar points of a dataset version in [start_at, end_at] (inclusive), from its start date on: the points a build of that range covers. Errors: DS001 unknown dataset, DS012 bad range or one that ends before the start date (as ds.build).';

@@ -7,7 +7,7 @@ create or replace function ds_private.heartbeat_timeout() returns interval
 language sql immutable as $$ select interval '10 seconds' $$;
 comment on function ds_private.heartbeat_timeout() is 'How old the heartbeat of a live worker may be (5 missed beats of 2 s), where liveness is read from heartbeats: on a hot standby.';
 
-create or replace function ds.health(
+create or replace function ds_server.health(
   out registered_workers integer, out live_workers integer, out last_activity_at timestamptz,
   out last_activity_seconds double precision, out running_chunks integer,
   out queue_depth integer, out queue_ready integer, out queue_locked integer, out queue_failed integer,
@@ -42,5 +42,4 @@ begin
   from graphile_worker.jobs j;
 end;
 $$;
-comment on function ds.health() is '@behavior -*
-Workers and queue at a glance: registered and live workers (a live one holds its advisory lock; on a hot standby, which cannot see the primary''s locks, its heartbeat is younger than ds_private.heartbeat_timeout()), when a worker last showed life (the heartbeat of a live worker, every 2 s, or a chunk starting or finishing) and how long ago, running chunks, and the graphile-worker queue: jobs waiting (depth), ready now, locked by a worker, failed for good, and the age of the oldest ready job.';
+comment on function ds_server.health() is 'Workers and queue at a glance: registered and live workers (a live one holds its advisory lock; on a hot standby, which cannot see the primary''s locks, its heartbeat is younger than ds_private.heartbeat_timeout()), when a worker last showed life (the heartbeat of a live worker, every 2 s, or a chunk starting or finishing) and how long ago, running chunks, and the graphile-worker queue: jobs waiting (depth), ready now, locked by a worker, failed for good, and the age of the oldest ready job.';

@@ -1,7 +1,7 @@
 -- The catalog as the original builder server's GET /datasets gives it: every registered
 -- version with whether it holds any row.
 
-create or replace function ds.list_datasets() returns table (name text, version text, has_data boolean)
+create or replace function ds_server.list_datasets() returns table (name text, version text, has_data boolean)
 language plpgsql stable as $$
 declare
   v_version record;
@@ -18,5 +18,4 @@ begin
   end loop;
 end;
 $$;
-comment on function ds.list_datasets() is '@behavior -*
-Every registered dataset version, by name and then semver order, with has_data true when its table holds at least one row (a built-empty range has none).';
+comment on function ds_server.list_datasets() is 'Every registered dataset version, by name and then semver order, with has_data true when its table holds at least one row (a built-empty range has none).';

@@ -1,7 +1,7 @@
 -- The figures of GET /metrics (Prometheus), read from the database on each scrape so that
 -- they hold for every worker and server process: builds, chunks, rows, queue, workers.
 
-create or replace function ds.metrics() returns table (metric text, labels jsonb, value double precision)
+create or replace function ds_server.metrics() returns table (metric text, labels jsonb, value double precision)
 language plpgsql stable as $$
 declare
   v_buckets constant double precision[] := array[0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -38,7 +38,7 @@ begin
   union all
   select 'datastream_dataset_versions', '{}', (select count(*) from ds_private.dataset_versions)::double precision;
 
-  select * into v_health from ds.health();
+  select * into v_health from ds_server.health();
   return query values
     ('datastream_queue_depth', '{}'::jsonb, v_health.queue_depth::double precision),
     ('datastream_queue_jobs', '{"state": "ready"}', v_health.queue_ready::double precision),
@@ -49,5 +49,4 @@ begin
     ('datastream_worker_last_activity_seconds', '{}', coalesce(v_health.last_activity_seconds, 'NaN'));
 end;
 $$;
-comment on function ds.metrics() is '@behavior -*
-The figures GET /metrics exposes in Prometheus text format, one row per sample: builds by state, failed builds, the duration histogram of finished builds (first chunk start to last chunk end), chunks by state, failed chunks, rows written, dataset versions, queue depth and jobs, workers, seconds since the last activity. Read from the database on each call, so they hold across processes.';
+comment on function ds_server.metrics() is 'The figures GET /metrics exposes in Prometheus text format, one row per sample: builds by state, failed builds, the duration histogram of finished builds (first chunk start to last chunk end), chunks by state, failed chunks, rows written, dataset versions, queue depth and jobs, workers, seconds since the last activity. Read from the database on each call, so they hold across processes.';

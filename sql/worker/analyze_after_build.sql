@@ -4,7 +4,7 @@
 -- its own transaction (ANALYZE counts the rows this transaction inserted), when the rows
 -- written since the table's last analyze are many (at least 10,000 and 10% of the rows
 -- it had): ds.wait then returns with statistics in place. A quick analyze (statistics
--- target 30) keeps its cost at a few percent of the build. Called by ds.complete_task under
+-- target 30) keeps its cost at a few percent of the build. Called by ds_worker.complete_task under
 -- the dataset lock, so of two chunks finishing together the second sees the first's
 -- commit and analyzes.
 

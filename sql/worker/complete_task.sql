@@ -1,7 +1,7 @@
 -- The end of a chunk's transaction: coverage, the task's state and the release of
 -- dependents commit together with the rows the worker copied in.
 
-create or replace function ds.clear_task_rows(task_id bigint) returns bigint
+create or replace function ds_worker.clear_task_rows(task_id bigint) returns bigint
 language plpgsql volatile as $$
 declare
   v_table text;
@@ -21,10 +21,9 @@ begin
   return v_count;
 end;
 $$;
-comment on function ds.clear_task_rows(bigint) is '@behavior -*
-Worker API: deletes rows left at a task''s points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
+comment on function ds_worker.clear_task_rows(bigint) is 'Worker API: deletes rows left at a task''s points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
 
-create or replace function ds.complete_task(task_id bigint, rows_written bigint) returns void
+create or replace function ds_worker.complete_task(task_id bigint, rows_written bigint) returns void
 language plpgsql volatile as $$
 declare
   v_task ds_private.tasks;
@@ -70,8 +69,7 @@ begin
   from ds_private.dataset_versions v where v.id = v_task.dataset_version_id;
 end;
 $$;
-comment on function ds.complete_task(bigint, bigint) is '@behavior -*
-Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded, enqueues dependents that became ready, analyzes the table after the last chunk of a large build (ds_private.analyze_after_build), and deletes the task''s graphile-worker job with the same commit.';
+comment on function ds_worker.complete_task(bigint, bigint) is 'Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded, enqueues dependents that became ready, analyzes the table after the last chunk of a large build (ds_private.analyze_after_build), and deletes the task''s graphile-worker job with the same commit.';
 
 create or replace function ds_private.key_filter_sql(table_name text, key text[], alias text, keys_sql text) returns text
 language sql immutable strict parallel safe as $$

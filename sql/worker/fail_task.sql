@@ -3,7 +3,7 @@
 -- some keys that end so give their points back to ds_private.stale (still outdated).
 -- error_code keeps the DS code of the failure (DS017, DS031, ...) apart from its message.
 
-create or replace function ds.fail_task(task_id bigint, error text, final boolean, error_code text default null) returns void
+create or replace function ds_worker.fail_task(task_id bigint, error text, final boolean, error_code text default null) returns void
 language plpgsql volatile as $$
 declare
   v_cancelled bigint[];
@@ -32,8 +32,7 @@ begin
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = fail_task.task_id))::text);
 end;
 $$;
-comment on function ds.fail_task(bigint, text, boolean, text) is '@behavior -*
-Worker API: records a chunk failure with its message and DS code; final failures cancel the tasks that depend on it.';
+comment on function ds_worker.fail_task(bigint, text, boolean, text) is 'Worker API: records a chunk failure with its message and DS code; final failures cancel the tasks that depend on it.';
 
 create or replace function ds_private.restore_stale(task_ids bigint[]) returns integer
 language sql volatile as $$

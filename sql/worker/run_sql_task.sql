@@ -1,8 +1,8 @@
 -- Running a chunk of a SQL builder inside PostgreSQL: the statement's rows go straight
 -- into the dataset's table, checked on the way (sql_builder_columns.sql); no row travels
--- through Node. The worker calls it, then ds.complete_task, in one transaction.
+-- through Node. The worker calls it, then ds_worker.complete_task, in one transaction.
 
-create or replace function ds.run_sql_task(task_id bigint) returns bigint
+create or replace function ds_worker.run_sql_task(task_id bigint) returns bigint
 language plpgsql volatile as $$
 declare
   v_task ds_private.tasks := (select t from ds_private.tasks t where t.id = run_sql_task.task_id);
@@ -24,7 +24,7 @@ begin
   -- named inputs (:chunk_start, :"dependency", ...) become $1, $2, $3 and windowed tables,
   -- for the statement and for the check of its columns (sql_builder_select_list)
   v.builder_sql := ds_private.compile_builder_sql(v.id);
-  perform ds.clear_task_rows(task_id);
+  perform ds_worker.clear_task_rows(task_id);
   begin
     -- one statement per run of consecutive points ($1 .. $2); a chunk has several only when
     -- some calendar points between its first and last were already built
@@ -63,5 +63,4 @@ begin
   return v_total;
 end;
 $$;
-comment on function ds.run_sql_task(bigint) is '@behavior -*
-Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys; without key, each timestamp''s rows numbered in row_number in the statement''s order) (builder_sql with :chunk_start or $1, :chunk_end or $2, :window_start or $3, and :"dependency" for a dependency''s rows: ds_private.compile_builder_sql), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';
+comment on function ds_worker.run_sql_task(bigint) is 'Worker API: in the caller''s transaction, clears a running task''s stale rows and inserts the rows of its dataset''s SQL builder (only its keys'' rows for a task of some keys; without key, each timestamp''s rows numbered in row_number in the statement''s order) (builder_sql with :chunk_start or $1, :chunk_end or $2, :window_start or $3, and :"dependency" for a dependency''s rows: ds_private.compile_builder_sql), validated like TypeScript builders'' rows (DS017: nothing of the chunk is written); returns the rows written.';

@@ -1,10 +1,10 @@
 -- What the worker asks for when it picks up a job: the task's points and, per dependency,
 -- the calendar points its chunk reads (entries), so it can fetch rows in one query each.
--- For a SQL builder ("sql": true) no entries: ds.run_sql_task reads the tables itself.
+-- For a SQL builder ("sql": true) no entries: ds_worker.run_sql_task reads the tables itself.
 -- Points travel as slot ranges [lower, upper) in epoch milliseconds with the step: the
 -- worker enumerates them (a JSON array of every point cost 1 µs per point here).
 
-create or replace function ds.start_task(task_id bigint, worker_id uuid, job_worker text) returns jsonb
+create or replace function ds_worker.start_task(task_id bigint, worker_id uuid, job_worker text) returns jsonb
 language plpgsql volatile as $$
 declare
   v_task ds_private.tasks;
@@ -42,7 +42,7 @@ begin
     'points', ds_private.slot_ranges_ms(v_task.points),
     -- null: every key; else the key objects whose rows the task rebuilds (stale points)
     'keys', v_task.keys,
-    -- a SQL builder runs in ds.run_sql_task, which reads its dependencies itself
+    -- a SQL builder runs in ds_worker.run_sql_task, which reads its dependencies itself
     'sql', v_version.builder_sql is not null,
     'dependencies', case when v_version.builder_sql is not null then '[]' else coalesce((
       select jsonb_agg(jsonb_build_object(
@@ -63,8 +63,7 @@ begin
       where d.dataset_version_id = v_version.id), '[]') end);
 end;
 $$;
-comment on function ds.start_task(bigint, uuid, text) is '@behavior -*
-Worker API: marks a task running and returns what its chunk needs (points, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds.run_sql_task); null when there is nothing to run.';
+comment on function ds_worker.start_task(bigint, uuid, text) is 'Worker API: marks a task running and returns what its chunk needs (points, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds_worker.run_sql_task); null when there is nothing to run.';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$

@@ -3,7 +3,7 @@
 -- lock goes with the connection, so a free lock means a dead worker — no timeouts. A
 -- worker whose connection dropped (a database restart) registers again with the same id.
 
-create or replace function ds.register_worker(worker_id uuid, hostname text, pid integer) returns integer
+create or replace function ds_worker.register_worker(worker_id uuid, hostname text, pid integer) returns integer
 language plpgsql volatile as $$
 declare
   v_key integer;
@@ -34,8 +34,7 @@ begin
     detail = 'Another session holds the lock of this worker id.', hint = 'Start the worker again: it gets a new id.';
 end;
 $$;
-comment on function ds.register_worker(uuid, text, integer) is '@behavior -*
-Worker API: registers a worker process (or the same one again after its connection dropped) and takes its liveness lock on the calling connection (keep that connection open).';
+comment on function ds_worker.register_worker(uuid, text, integer) is 'Worker API: registers a worker process (or the same one again after its connection dropped) and takes its liveness lock on the calling connection (keep that connection open).';
 
 create or replace function ds_private.release_worker_tasks(worker_id uuid) returns integer
 language plpgsql volatile as $$
@@ -55,7 +54,7 @@ begin
   loop
     if v_task.attempts >= v_task.max_attempts then
       -- its job has no attempts left either: fail the task, or the build would wait forever
-      perform ds.fail_task(v_task.id,
+      perform ds_worker.fail_task(v_task.id,
         format('%s %s from %s: the worker died while running this chunk, %s time(s) of max-attempts %s (killed, out of memory, or lost its database connection)',
                v_task.name, v_task.version, to_char(v_task.first_point at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), v_task.attempts, v_task.max_attempts),
         true, 'DS030');
@@ -69,7 +68,7 @@ end;
 $$;
 comment on function ds_private.release_worker_tasks(uuid) is 'Gives back the running tasks of a worker that died or restarted its queue: requeued while attempts remain, failed with DS030 once the worker died max-attempts times; unlocks their graphile-worker jobs. Returns how many.';
 
-create or replace function ds.recover_workers() returns integer
+create or replace function ds_worker.recover_workers() returns integer
 language plpgsql volatile as $$
 declare
   v_worker ds_private.workers;
@@ -84,19 +83,17 @@ begin
   return v_count;
 end;
 $$;
-comment on function ds.recover_workers() is '@behavior -*
-Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks (or fails them with DS030 after max-attempts deaths); returns how many.';
+comment on function ds_worker.recover_workers() is 'Worker API: finds workers whose process died (their liveness lock is free), releases their jobs at once and requeues their running tasks (or fails them with DS030 after max-attempts deaths); returns how many.';
 
-create or replace function ds.restart_worker_queue(worker_id uuid, job_workers text[]) returns integer
+create or replace function ds_worker.restart_worker_queue(worker_id uuid, job_workers text[]) returns integer
 language sql volatile as $$
   -- jobs whose outcome the stopped runner could not record (done or not) are unlocked too
   select graphile_worker.force_unlock_workers(job_workers);
   select ds_private.release_worker_tasks(worker_id)
 $$;
-comment on function ds.restart_worker_queue(uuid, text[]) is '@behavior -*
-Worker API: a live worker whose job runner stopped (its database went away) unlocks the jobs of that runner (its graphile-worker worker ids) and gives back the chunks it was running, before it starts a new runner; returns how many chunks.';
+comment on function ds_worker.restart_worker_queue(uuid, text[]) is 'Worker API: a live worker whose job runner stopped (its database went away) unlocks the jobs of that runner (its graphile-worker worker ids) and gives back the chunks it was running, before it starts a new runner; returns how many chunks.';
 
-create or replace function ds.heartbeat_worker(worker_id uuid, running bigint[] default '{}') returns bigint[]
+create or replace function ds_worker.heartbeat_worker(worker_id uuid, running bigint[] default '{}') returns bigint[]
 language plpgsql volatile as $$
 begin
   update ds_private.workers w set heartbeat_at = now() where w.id = heartbeat_worker.worker_id;
@@ -109,5 +106,4 @@ begin
             and (t.state <> 'running' or t.worker_id is distinct from heartbeat_worker.worker_id));
 end;
 $$;
-comment on function ds.heartbeat_worker(uuid, bigint[]) is '@behavior -*
-Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them; null when the worker is not registered (another worker recovered it while its liveness connection was down): it registers again.';
+comment on function ds_worker.heartbeat_worker(uuid, bigint[]) is 'Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them; null when the worker is not registered (another worker recovered it while its liveness connection was down): it registers again.';

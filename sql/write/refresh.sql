@@ -88,13 +88,12 @@ $$;
 comment on function ds.refresh(text, text, timestamptz) is '@behavior -*
 Builds what is missing or stale of a dataset version (and its dependencies) from its start date up to the last point whose slot ended before up_to (default now); returns the build id, or null when there is nothing to do. What [refresh] schedule runs. DS026 for a dataset written from outside.';
 
-create or replace function ds.refresh_schedules() returns table (dataset text, version text, schedule text)
+create or replace function ds_worker.refresh_schedules() returns table (dataset text, version text, schedule text)
 language sql stable as $$
   select v.name, v.version, v.refresh_schedule from ds_private.dataset_versions v
   where v.refresh_schedule is not null order by v.name, v.version
 $$;
-comment on function ds.refresh_schedules() is '@behavior -*
-Worker API: the versions with a [refresh] schedule (a cron expression); each worker registers them as graphile-worker cron items of the task ds_refresh.';
+comment on function ds_worker.refresh_schedules() is 'Worker API: the versions with a [refresh] schedule (a cron expression); each worker registers them as graphile-worker cron items of the task ds_refresh.';
 
 create or replace function ds_private.raise_not_built(v ds_private.dataset_versions) returns void
 language plpgsql stable as $$
