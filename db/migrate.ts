@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import type pg from "pg";
 import { DsError } from "./errors.ts";
 import { projectRoot } from "./project-root.ts";
+import { transaction } from "./transaction.ts";
 
 const MIGRATION_LOCK = 7_412_001;
 const MIN_SERVER_VERSION = 150000;
@@ -89,16 +90,11 @@ export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngr
         }
         continue;
       }
-      await client.query("begin");
-      try {
+      await transaction(client, async () => {
         await client.query("insert into ds_private.migrations (name, hash) values ($1, $2)", [file, hash(text)]);
         await client.query(text);
-        await client.query("commit");
-        applied.push(file);
-      } catch (err) {
-        await client.query("rollback");
-        throw err;
-      }
+      });
+      applied.push(file);
     }
     const sqlPaths = sqlFiles(join(root, "sql"));
     const texts = sqlPaths.map((f) => readFileSync(f, "utf8"));
@@ -106,44 +102,42 @@ export async function migrate(pool: pg.Pool, root = projectRoot(), { allowDowngr
     const { rows } = await client.query<{ value: string }>("select value from ds_private.settings where name = 'sql_hash'");
     if (rows[0]?.value !== sqlHash) {
       if (!allowDowngrade) await refuseOlderSql(client, sqlHash);
-      await client.query("begin");
-      try {
-        await client.query("set local check_function_bodies = off");
-        let pruned = false;
-        for (let i = 0; i < sqlPaths.length; i++) {
-          // before the grants: they ALTER functions by name (security definer), which would
-          // make a removed function look rewritten by this transaction
-          if (!pruned && isGrants(root, sqlPaths[i]!)) pruned = (await dropStaleFunctions(client), true);
-          try {
-            await client.query(texts[i]!);
-          } catch (err) {
-            (err as Error).message = `${relative(root, sqlPaths[i]!)}: ${(err as Error).message}`;
-            throw err;
-          }
-        }
-        if (!pruned) await dropStaleFunctions(client);
-        await client.query(
-          `insert into ds_private.settings (name, value) values ('sql_hash', $1)
-           on conflict (name) do update set value = excluded.value`,
-          [sqlHash],
-        );
-        await client.query(
-          `insert into ds_private.sql_history (hash) values ($1)
-           on conflict (hash) do update set applied_at = excluded.applied_at`,
-          [sqlHash],
-        );
-        await client.query("commit");
-        sqlReapplied = true;
-      } catch (err) {
-        await client.query("rollback");
-        throw err;
-      }
+      await transaction(client, () => applySql(client, root, sqlPaths, texts, sqlHash));
+      sqlReapplied = true;
     }
   } finally {
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
   return { applied, sqlReapplied };
+}
+
+/** Re-applies every file of sql/ (grants last, stale functions dropped before them) and records its hash; in the caller's transaction. */
+async function applySql(client: pg.ClientBase, root: string, paths: string[], texts: string[], sqlHash: string): Promise<void> {
+  await client.query("set local check_function_bodies = off");
+  let pruned = false;
+  for (let i = 0; i < paths.length; i++) {
+    // before the grants: they ALTER functions by name (security definer), which would
+    // make a removed function look rewritten by this transaction
+    if (!pruned && isGrants(root, paths[i]!)) pruned = (await dropStaleFunctions(client), true);
+    try {
+      await client.query(texts[i]!);
+    } catch (err) {
+      (err as Error).message = `${relative(root, paths[i]!)}: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+  if (!pruned) await dropStaleFunctions(client);
+  await client.query(
+    `insert into ds_private.settings (name, value) values ('sql_hash', $1)
+     on conflict (name) do update set value = excluded.value`,
+    [sqlHash],
+  );
+  await client.query(
+    `insert into ds_private.sql_history (hash) values ($1)
+     on conflict (hash) do update set applied_at = excluded.applied_at`,
+    [sqlHash],
+  );
 }
 
 /** DS044 when the database has a migration this checkout does not know (newer code migrated it). */

@@ -8,6 +8,7 @@
  */
 import pg from "pg";
 import { toDsError } from "../db/errors.ts";
+import { withTransaction } from "../db/transaction.ts";
 import { BuilderFailure } from "./builder-pool.ts";
 import type { TaskSpec } from "./chunk.ts";
 
@@ -16,26 +17,24 @@ const RUN = "with run as (select ds_worker.run_sql_task($1) as written) select w
 /** Runs and completes the task; returns the rows written. DS errors come back as DsError. */
 export async function runSqlChunk(db: pg.ClientBase | pg.Pool, spec: TaskSpec, signal?: AbortSignal): Promise<number> {
   if (!(db instanceof pg.Pool)) return run(db, spec);
-  const client = await db.connect();
-  // node-postgres keeps the backend pid of a connection (not in its typings)
-  const pid = (client as unknown as { processID: number }).processID;
-  const cancel = () => void db.query("select pg_cancel_backend($1)", [pid]).catch(() => {});
-  signal?.addEventListener("abort", cancel, { once: true });
   try {
-    await client.query("begin");
-    await client.query("select set_config('statement_timeout', $1, true)", [`${Math.ceil(spec.timeout_ms)}ms`]);
-    const written = await run(client, spec);
-    await client.query("commit");
-    client.release();
-    return written;
+    return await withTransaction(db, async (client) => {
+      // node-postgres keeps the backend pid of a connection (not in its typings)
+      const pid = (client as unknown as { processID: number }).processID;
+      const cancel = () => void db.query("select pg_cancel_backend($1)", [pid]).catch(() => {});
+      signal?.addEventListener("abort", cancel, { once: true });
+      try {
+        await client.query("select set_config('statement_timeout', $1, true)", [`${Math.ceil(spec.timeout_ms)}ms`]);
+        return await run(client, spec);
+      } finally {
+        signal?.removeEventListener("abort", cancel);
+      }
+    });
   } catch (err) {
-    await client.query("rollback").then(() => client.release(), (e: Error) => client.release(e));
     if ((err as { code?: string }).code === "57014" && !signal?.aborted) {
       throw new BuilderFailure(`${spec.dataset} ${spec.version}: the SQL builder did not finish the chunk within its timeout of ${spec.timeout_ms / 1000}s`, "DS031");
     }
     throw err;
-  } finally {
-    signal?.removeEventListener("abort", cancel);
   }
 }
 

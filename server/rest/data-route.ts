@@ -8,6 +8,7 @@
 import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { DsError } from "../../db/errors.ts";
+import { withTransaction } from "../../db/transaction.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
 import type { ServerContext } from "../mount.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
@@ -148,23 +149,13 @@ async function readCsv(db: pg.ClientBase, args: string[], build: boolean, filter
 export async function deleteData(ctx: ServerContext, res: ServerResponse, { name, version }: Target, query: URLSearchParams): Promise<void> {
   const [startText, endText] = requiredParams(query, ["start", "end"]);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
-  const client = await ctx.pool.connect();
-  let done = false;
-  try {
-    await client.query("begin");
+  const { deleted, first, last } = await withTransaction(ctx.pool, async (client) => {
     const { rows } = await client.query<{ deleted: number; first: string | null; last: string | null }>(
       `select deleted::float8 as deleted, ${naiveIso("first_ts")} as first, ${naiveIso("last_ts")} as last from ds.delete($1, $2, $3, $4)`,
       [name, version, start, end]);
-    const { deleted, first, last } = rows[0]!;
-    if (deleted === 0) {
-      // like the original: nothing to delete is a 404, and then nothing changes at all
-      throw new HttpError(404, `no data for ${name}/${version} in [${startText}, ${endText}]`);
-    }
-    await client.query("commit");
-    done = true;
-    sendJson(res, 200, { dataset_name: name, dataset_version: version, rows_deleted: deleted, start: first, end: last });
-  } finally {
-    if (done) client.release();
-    else await client.query("rollback").then(() => client.release(), (err: Error) => client.release(err));
-  }
+    // like the original: nothing to delete is a 404, and then nothing changes at all (rolled back)
+    if (rows[0]!.deleted === 0) throw new HttpError(404, `no data for ${name}/${version} in [${startText}, ${endText}]`);
+    return rows[0]!;
+  });
+  sendJson(res, 200, { dataset_name: name, dataset_version: version, rows_deleted: deleted, start: first, end: last });
 }
