@@ -2,7 +2,7 @@
  * Reading a calendar file (`calendars/<name>.toml`) into the definition that
  * `ds.register_calendar` checks and expands: TOML parsed, dates made `YYYY-MM-DD` text, and
  * the shared holidays file it names (`holidays = "holidays/nyse.toml"`) merged in, its rules
- * first. What the fields mean is SQL's to decide (sql/calendar/check-calendar-definition.sql);
+ * first. What the fields mean is SQL's to decide (sql/calendar/check_calendar_definition.sql);
  * this file only knows where each rule came from, so that an error names the right file.
  */
 import { readFileSync } from "node:fs";

@@ -25,7 +25,7 @@ comment on function ds_private.find_version(text, text) is 'The registered datas
 create or replace function ds_private.lock_dataset(version_id integer) returns void
 language plpgsql volatile as $$
 begin
-  -- a dry run (rolled back, never committed: see dry-run.sql) must not block real builds
+  -- a dry run (rolled back, never committed: see dry_run.sql) must not block real builds
   if pg_catalog.current_setting('ds.dry_run', true) is distinct from 'on' then
     perform pg_advisory_xact_lock(7412002, version_id);
   end if;

@@ -1,5 +1,5 @@
 -- What the built-in transforms (resample.sql, downsample.sql, derivative.sql, sum.sql,
--- counter-reset.sql, counter-derivative.sql, indicator.sql) share: checking their parameters
+-- counter_reset.sql, counter_derivative.sql, indicator.sql) share: checking their parameters
 -- (every problem is DS019 naming the field), finding their source dependency, and the SQL
 -- of time buckets and of "the previous point". None of these is a transform kind: no name
 -- here matches ds_private.transform_<kind>_sql(jsonb, ds_private.dataset_versions).

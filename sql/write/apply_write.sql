@@ -1,5 +1,5 @@
 -- Applying a write in the caller's transaction: the rows with the dataset's conflict
--- policy (write-statement.sql), then coverage, the invalidation of dependents and the
+-- policy (write_statement.sql), then coverage, the invalidation of dependents and the
 -- rebuilds of those refreshed on write — all or nothing.
 --
 -- Coverage of a written dataset: the slots [p, p + step) of its grid that hold written
