@@ -19,6 +19,7 @@
  * Standalone; `measureAsof`, `printAsof` and `asofTargets` are what bench/run.ts can call
  * with its own database.
  */
+import { envNumber } from "./env-number.ts";
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,11 +258,6 @@ export function printAsof(r: AsofResult): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const envNumber = (name: string, fallback: number) => {
-    const n = Number((process.env[name] ?? String(fallback)).replaceAll("_", ""));
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-    return n;
-  };
   const db = await openBenchDatabase();
   try {
     console.log(`server: ${db.server}`);

@@ -21,6 +21,7 @@
  * BENCH_HTTP_SECONDS (5 per server and run). Prints tables and a last line
  * `BENCH_JSON {...}`; `measureReads` and `readTargets` are what bench/run.ts can call.
  */
+import { envNumber } from "./env-number.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request, Agent } from "node:http";
@@ -325,11 +326,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv[2] === "--serve") {
     console.log(`LISTENING ${(await serve(process.argv[3]!, process.argv[4]!)).url}`);
   } else {
-    const envNumber = (name: string, fallback: number) => {
-      const n = Number((process.env[name] ?? String(fallback)).replaceAll("_", ""));
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-      return n;
-    };
     const db = await openBenchDatabase();
     try {
       console.log(`server: ${db.server}`);

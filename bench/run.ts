@@ -47,14 +47,10 @@ import { asofTargets, measureAsof, printAsof } from "./asof.ts";
 import { chainTargets, measureChainPlanning } from "./planning.ts";
 import { measureReads, printReads, readTargets } from "./reads.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
+import { envNumber } from "./env-number.ts";
 import { median } from "./stats.ts";
 
-const env = (name: string, fallback: number) => {
-  const v = process.env[name];
-  const n = v ? Number(v.replaceAll("_", "")) : fallback;
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
-  return n;
-};
+const env = envNumber;
 
 const ROWS = env("BENCH_ROWS", 1_000_000);
 const RUNS = env("BENCH_RUNS", 3);
