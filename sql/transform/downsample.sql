@@ -6,7 +6,7 @@
 -- of the values); names (a table downsampler = "field name" overriding the default names
 -- <field>_<downsampler> (or <downsampler> without field) and time_<downsampler>); fill
 -- ("null": a row with count 0 and nulls for each complete bucket without values; datasets
--- without key only). Buckets as for resample (common.sql). See docs/transforms.md.
+-- without key only). Buckets as for resample (transform_buckets_sql.sql). See docs/transforms.md.
 
 create or replace function ds_private.downsample_list(target ds_private.dataset_versions, params jsonb, name text, known text[])
 returns text[]

@@ -4,7 +4,7 @@
 -- The target's [schema] is its key columns (the source's key) and any of: open = first,
 -- high = max, low = min, close = last (same type as the source's column), volume = sum,
 -- trades = the number of source rows, or the sum of the source's trades column when it has
--- one (so bars of bars compose). Buckets: ds_private.transform_buckets_sql (common.sql);
+-- one (so bars of bars compose). Buckets: ds_private.transform_buckets_sql (transform_buckets_sql.sql);
 -- only complete buckets, empty ones omitted. See docs/transforms.md.
 
 create or replace function ds_private.transform_resample_sql(params jsonb, target ds_private.dataset_versions) returns text

@@ -1,5 +1,4 @@
--- Counting the calendar points of a dataset version in a range (the REST API's
--- total_timestamps), by arithmetic on slot ranges: its cost follows the number of ranges.
+-- Counting the calendar points of a dataset version in a range, by arithmetic on slot ranges.
 
 create or replace function ds_server.count_points(dataset text, version text, start_at timestamptz, end_at timestamptz) returns bigint
 language plpgsql stable as $$

@@ -1,5 +1,4 @@
--- A range that ends before a dataset's start date: the same error wherever a range of it
--- is asked for (ds.build, ds_server.count_points, so the REST /build and /data routes agree).
+-- A range that ends before a dataset's start date: the same error wherever a range of it is asked for.
 
 create or replace function ds_private.check_not_before_start(v ds_private.dataset_versions, start_at timestamptz, end_at timestamptz) returns void
 language plpgsql stable as $$

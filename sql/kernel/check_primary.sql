@@ -1,6 +1,4 @@
--- Read-replica mode: every write function calls ds_private.check_primary first, so that on
--- a hot standby a write is refused with DS036 (use the primary) instead of PostgreSQL's raw
--- 25006 "cannot execute ... in a read-only transaction" from somewhere inside it.
+-- The error of a write reaching a read-only standby.
 
 create or replace function ds_private.check_primary(action text) returns void
 language plpgsql stable as $$

@@ -3,12 +3,6 @@
 -- datasets/sync.ts finds the config file of the dataset from the DETAIL's
 -- 'dataset "<name>" version "<version>"' prefix, so keep that format.
 
-create or replace function ds_private.definition_label(dataset text, version text) returns text
-language sql immutable parallel safe as $$
-  select format('dataset "%s" version "%s"', coalesce(dataset, '?'), coalesce(version, '?'))
-$$;
-comment on function ds_private.definition_label(text, text) is 'The text naming a dataset version in registration errors: dataset "<name>" version "<version>".';
-
 create or replace function ds_private.raise_definition_error(
   errcode text, summary text, dataset text, version text, field text, explanation text, fix text
 ) returns void
