@@ -19,15 +19,15 @@
  * Standalone; `measureAsof`, `printAsof` and `asofTargets` are what bench/run.ts can call
  * with its own database.
  */
-import { envNumber } from "./env-number.ts";
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { syncDatasets } from "../datasets/sync.ts";
+import { envNumber } from "./env-number.ts";
 import { openBenchDatabase } from "./bench-database.ts";
-import { heading, note, table, targetLine, type Target } from "./report.ts";
+import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
 import { median, timed } from "./stats.ts";
 
 const TICKERS = 20;
@@ -238,9 +238,12 @@ export function asofTargets(r: AsofResult): Target[] {
   const asof = r.queries.find((q) => q.name === ASOF)!;
   const lateral = r.queries.find((q) => q.name === LATERAL)!;
   const ratio = lateral.seconds / asof.seconds;
+  const rate = (q: { rowsPerSec: number }) => `${formatNumber(q.rowsPerSec)} trades/s`;
   return [
-    { name: "as-of join throughput", measure: "ds.asof trades/s (1M trades onto 1M quotes, in the server)", value: asof.rowsPerSec, goal: ">= 1,000,000", met: asof.rowsPerSec >= 1_000_000 },
-    { name: "as-of join vs LATERAL", measure: "ds.asof trades/s / plain LATERAL join trades/s", value: ratio, goal: ">= 3", met: ratio >= 3 },
+    { name: "as-of join throughput", measure: "ds.asof trades/s / 1M trades/s (1M trades onto 1M quotes, in the server)", value: asof.rowsPerSec / 1_000_000,
+      goal: ">= 1.00", met: asof.rowsPerSec >= 1_000_000, figure: rate(asof), baseline: "1,000,000 trades/s (the goal)" },
+    { name: "as-of join vs LATERAL", measure: "ds.asof trades/s / plain LATERAL join trades/s", value: ratio, goal: ">= 3.00", met: ratio >= 3,
+      figure: rate(asof), baseline: `${rate(lateral)} (plain LATERAL join)` },
   ];
 }
 

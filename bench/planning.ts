@@ -243,6 +243,8 @@ export function chainTargets(r: ChainPlanning): Target[] {
       value: r.ratio,
       goal: "<= 2.00",
       met: r.ratio <= 2,
+      figure: `${r.chainMs.toFixed(0)} ms (${r.chainTasks.toLocaleString("en-US")} tasks)`,
+      baseline: `10 x ${r.oneMs.toFixed(1)} ms (${r.oneTasks} tasks each)`,
     },
     {
       name: `planning, ${r.chainTasks.toLocaleString("en-US")} tasks (the chain)`,
@@ -250,6 +252,8 @@ export function chainTargets(r: ChainPlanning): Target[] {
       value: r.chainMs / 1000,
       goal: "< 1",
       met: r.chainTasks >= 5000 && r.chainMs < 1000,
+      figure: `${r.chainMs.toFixed(0)} ms`,
+      baseline: "1 s (the goal)",
     },
   ];
 }

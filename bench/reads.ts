@@ -21,13 +21,13 @@
  * BENCH_HTTP_SECONDS (5 per server and run). Prints tables and a last line
  * `BENCH_JSON {...}`; `measureReads` and `readTargets` are what bench/run.ts can call.
  */
-import { envNumber } from "./env-number.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request, Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { createPool } from "../db/pool.ts";
+import { envNumber } from "./env-number.ts";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
 import { findVersion } from "./dataset-table.ts";
 import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
@@ -280,7 +280,12 @@ export function readTargets(r: ReadsResult): Target[] {
   ];
   return goals.filter(([, , list]) => r[list].length > 0).map(([name, measure, list, which, baseline, goal]) => {
     const value = ratio(r, list, which, baseline);
-    return { name, measure, value, goal: `>= ${goal.toFixed(2)}`, met: value >= goal };
+    // the medians of each, for the line (the ratio is the median of per-run ratios)
+    const figure = (n: string) => {
+      const x = (r[list] as Array<{ name: string; perRun: number[] }>).find((e) => e.name.startsWith(n));
+      return x ? `${formatNumber(median(x.perRun))} ${list === "reads" ? "rows/s" : "req/s"}` : "-";
+    };
+    return { name, measure, value, goal: `>= ${goal.toFixed(2)}`, met: value >= goal, figure: figure(which), baseline: `${figure(baseline)} (${baseline.replace(" (baseline)", "")})` };
   });
 }
 
