@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { projectRoot } from "../db/project-root.ts";
 import { databaseUrl, dropDatabase, withDatabase } from "./support/database-url.ts";
+import { runCommand } from "./support/run-ds.ts";
 
 const root = projectRoot();
 const builders = "test/fixtures/builders";
@@ -18,24 +19,8 @@ const adminUrl = inject("adminUrl");
 let url = "";
 let worker: ChildProcess | undefined;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run a command from the project root; resolves when it exits. */
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, DS_DEBUG: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[]) => runCommand(command, args);
 
 const ds = (...args: string[]) => run(process.execPath, ["cli/main.ts", ...args]);
 /** A verb on the test database with the fixture builders. */

@@ -4,18 +4,15 @@
  * Needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium); skipped
  * with a message without it.
  */
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiKeys } from "../server/api-keys.ts";
 import { createGraphqlMount } from "../server/graphql/mount.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
+import { hasChromium, launchChromium } from "./support/chromium.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`graphiql.test.ts: skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
 
-describe.skipIf(!hasChromium)("GraphiQL in headless Chromium", () => {
+describe.skipIf(!hasChromium("graphiql.test.ts"))("GraphiQL in headless Chromium", () => {
   const db = useTestDatabase("graphiql");
   let server: RunningServer;
   let browser: import("playwright-core").Browser;
@@ -23,11 +20,7 @@ describe.skipIf(!hasChromium)("GraphiQL in headless Chromium", () => {
   beforeAll(async () => {
     const ctx = { pool: db.pool, databaseUrl: db.url, apiKeys: parseApiKeys(""), buildersDir: "builders" };
     server = await startHttpServer([await createGraphqlMount(ctx)], { port: 0 });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

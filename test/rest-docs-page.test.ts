@@ -5,20 +5,18 @@
  * is saved to test/screenshots/rest-docs.png. Needs Debian's Chromium at /usr/bin/chromium;
  * skipped with a message without it.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiKeys } from "../server/api-keys.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
 import { createRestMount } from "../server/rest/rest-mount.ts";
 import { projectRoot } from "../db/project-root.ts";
+import { hasChromium, launchChromium } from "./support/chromium.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`rest-docs-page.test.ts: skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
 
-describe.skipIf(!hasChromium)("the REST docs page in headless Chromium", () => {
+describe.skipIf(!hasChromium("rest-docs-page.test.ts"))("the REST docs page in headless Chromium", () => {
   const db = useTestDatabase("rest-docs-page");
   let server: RunningServer;
   let browser: import("playwright-core").Browser;
@@ -26,11 +24,7 @@ describe.skipIf(!hasChromium)("the REST docs page in headless Chromium", () => {
   beforeAll(async () => {
     const ctx = { pool: db.pool, databaseUrl: db.url, apiKeys: parseApiKeys(""), buildersDir: "builders" };
     server = await startHttpServer([createRestMount(ctx)], { port: 0 });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

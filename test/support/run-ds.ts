@@ -10,8 +10,13 @@ export interface DsRun {
 
 /** Runs `ds ARGS...` to its end; DS_DEBUG is cleared so that errors print as users see them. */
 export function runDs(args: string[], env: Record<string, string> = {}): Promise<DsRun> {
+  return runCommand(process.execPath, ["cli/main.ts", ...args], env);
+}
+
+/** Runs a command from the project root to its end, DS_DEBUG cleared; its exit code and output. */
+export function runCommand(command: string, args: string[], env: Record<string, string> = {}): Promise<DsRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/main.ts", ...args], { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "", ...env } });
+    const child = spawn(command, args, { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
