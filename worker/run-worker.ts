@@ -117,9 +117,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (stopping) return;
       if (why !== null) outage.down(new Error(`job runner stopped: ${why}`));
       await recycle(runner);
+      // read once: a failed attempt (the database still down) must not lose the ids for the next
+      const jobWorkers = running.jobWorkers();
       for (let attempt = 0; !stopping; attempt++) {
         try {
-          await pool.query("select ds_worker.restart_worker_queue($1, $2)", [id, running.jobWorkers()]);
+          await pool.query("select ds_worker.restart_worker_queue($1, $2)", [id, jobWorkers]);
           runner = await startRunner();
           break;
         } catch (err) {
