@@ -53,6 +53,7 @@ export const errorCodes = {
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
   DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
   DS052: "no active API key has that label (`ds api-key revoke`)",
+  DS067: "a worker whose builder code differs from the registered code of the version (retried; README \"Code versions\")",
 } as const satisfies Record<`DS${string}`, string>;
 
 export type ErrorCode = keyof typeof errorCodes;
