@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey, parseApiKeys } from "../server/api-keys.ts";
 import { resolveLimits } from "../server/request-limits.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
+import { errorBody, openApiDocument, writtenBody } from "../server/rest/openapi.ts";
 import { createRestMount } from "../server/rest/rest-mount.ts";
 import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
 
@@ -23,13 +24,18 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function post(path: string, body: string | undefined, type: string | null = "application/json", authorization: string | null = `Bearer ${key}`) {
+async function post(path: string, payload: string | undefined, type: string | null = "application/json", authorization: string | null = `Bearer ${key}`) {
   const headers: Record<string, string> = {};
   if (type) headers["content-type"] = type;
   if (authorization) headers.authorization = authorization;
-  const res = await fetch(server.url + path, { method: "POST", headers, body });
+  const res = await fetch(server.url + path, { method: "POST", headers, body: payload });
   const text = await res.text();
-  return { status: res.status, body: (res.headers.get("content-type") ?? "").startsWith("application/json") ? JSON.parse(text) : text };
+  const body: any = (res.headers.get("content-type") ?? "").startsWith("application/json") ? JSON.parse(text) : text;
+  // every answer is what the OpenAPI document says for its status
+  const doc = openApiDocument() as unknown as { paths: Record<string, { post: { responses: Record<string, unknown> } }> };
+  expect(Object.keys(doc.paths["/api/v1/data/{name}/{version}"]!.post.responses)).toContain(String(res.status));
+  (res.status === 200 ? writtenBody : errorBody).parse(body);
+  return { status: res.status, body };
 }
 
 const tick = (seq: number, ts = "2024-03-01T14:30:00Z", ticker = "AAA") => ({ ts, ticker, seq, price: 10 + seq / 4, size: seq });

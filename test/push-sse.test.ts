@@ -9,6 +9,7 @@ import { generateApiKey, parseApiKeys } from "../server/api-keys.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
 import type { ServerContext } from "../server/mount.ts";
 import { resolveLimits } from "../server/request-limits.ts";
+import { pushedEvent } from "../server/rest/openapi.ts";
 import { pushStreamsOf } from "../server/rest/push-streams.ts";
 import { createRestMount } from "../server/rest/rest-mount.ts";
 import { openSse, type SseStream } from "./support/sse-client.ts";
@@ -36,7 +37,8 @@ async function sse(path: string, headers: Record<string, string> = auth) {
   streams.push(s);
   return s;
 }
-const rowsOf = (s: SseStream, event = "rows") => s.events.filter((e) => e.event === event).map((e) => ({ id: e.id, ...(JSON.parse(e.data) as Record<string, any>) }));
+/** The events of a kind, each checked against the OpenAPI document's schema of an event's data. */
+const rowsOf = (s: SseStream, event = "rows") => s.events.filter((e) => e.event === event).map((e) => ({ id: e.id, ...pushedEvent.parse(JSON.parse(e.data)) }) as Record<string, any>);
 const tick = (ticker: string, seq: number, minute: number) => ({ ts: `2024-03-01T15:${String(minute).padStart(2, "0")}:00Z`, ticker, seq, price: 1.25, size: seq });
 const write = (rows: unknown[]) => db.q("select * from ds.write('w-ticks', '0.1.0', $1::jsonb)", [JSON.stringify(rows)]);
 
