@@ -102,4 +102,11 @@ describe("newRows values", () => {
     await until("the count", async () => counts.some((c) => c.rows === 3), 5000);
     expect(Object.keys(counts.at(-1)!)).toEqual(["rows"]);
   });
+
+  it("ends the subscriptions' LISTEN when the client goes, without waiting for another event", async () => {
+    await ws!.dispose();
+    ws = undefined;
+    await until("the server's UNLISTEN", async () => (await db.one<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and query = 'UNLISTEN \"ds_data\"'")).n === 1, 5000);
+  });
 });

@@ -72,6 +72,26 @@ export function concernsBuild(event: Record<string, unknown> | null, id: string)
   return Array.isArray(event.builds) && event.builds.some((b) => String(b) === id);
 }
 
+/** A stream whose return() ends it at once (through the signal), even while it waits for its next event. */
+function endsOnReturn<T>(open: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+  const controller = new AbortController();
+  const stream = open(controller.signal);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => stream.next(),
+    return: (value?: unknown) => {
+      controller.abort();
+      return stream.return(value as T);
+    },
+    throw: (err?: unknown) => {
+      controller.abort();
+      return stream.throw(err);
+    },
+  };
+}
+
 export function createNotifyStreams(pool: pg.Pool, subscriber: PgSubscriber, { pollMs = 2000, maxPushRows = 1000 } = {}): NotifyStreams {
   const stateOf = async (id: string): Promise<string | null> =>
     (await pool.query<{ state: string }>("select state from ds.builds where id = $1", [id])).rows[0]?.state ?? null;
@@ -139,7 +159,7 @@ export function createNotifyStreams(pool: pg.Pool, subscriber: PgSubscriber, { p
 
   return {
     buildProgress: { subscribe: (id) => buildProgress(String(id)) },
-    newRows: { subscribe: (topic) => newRows(String(topic)) },
+    newRows: { subscribe: (topic) => endsOnReturn((signal) => newRows(String(topic), signal)) },
     newRowsUntil: newRows,
   };
 }
