@@ -122,6 +122,9 @@ describe("GET /api/v1/stream", () => {
     expect(filter.body.detail[0]).toMatchObject({ type: "extra_forbidden", loc: ["query", "price"] });
     expect(await get("/api/v1/stream/w-ticks/0.1.0", { ...auth, "last-event-id": "yesterday" })).toMatchObject({ status: 400, body: { code: "22007" } });
     expect((await fetch(`${server.url}/api/v1/stream/w-ticks/0.1.0`, { method: "POST", headers: auth })).status).toBe(405);
+    // HEAD answers the stream's headers and ends (no stream is opened)
+    const head = await fetch(`${server.url}/api/v1/stream/w-ticks/0.1.0`, { method: "HEAD", headers: auth, signal: AbortSignal.timeout(5000) });
+    expect({ status: head.status, type: head.headers.get("content-type") }).toEqual({ status: 200, type: "text/event-stream; charset=utf-8" });
   });
 });
 

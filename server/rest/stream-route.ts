@@ -48,10 +48,15 @@ export async function getStream(ctx: ServerContext, res: ServerResponse, { name,
   await ctx.pool.query("select from ds_server.pushed_rows($1, $2, 'epoch', 'epoch', null, 0)", [name, version]);
   const filters = await keyFilters(ctx.pool, name, version, query, new Set());
   const filter = Object.keys(filters).length ? filters : null;
+  const headers = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" };
+  if (req.method === "HEAD") {
+    res.writeHead(200, headers).end(); // the headers of the stream, without opening one
+    return;
+  }
   const push = pushStreamsOf(ctx);
   const gone = new AbortController();
   const events = push.streams.newRowsUntil(JSON.stringify([name, version, filter]), gone.signal);
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" });
+  res.writeHead(200, headers);
   res.write(`retry: 2000\n: ${name} ${version}${push.silent ? `: ${push.silent}, no live events (heartbeats only)` : ""}\n\n`);
   const heartbeat = setInterval(() => res.destroyed || res.write(": heartbeat\n\n"), limits.streamHeartbeatMs);
   res.once("close", () => gone.abort());
