@@ -129,7 +129,7 @@ describe("GET /api/v1/stream", () => {
 });
 
 describe("GET /api/v1/stream where the database cannot LISTEN", () => {
-  it("stays open with heartbeats, says why, and never LISTENs (a standby; a pooler alike)", async () => {
+  it("stays open with heartbeats and says why when the context says standby (a real one: push-standby.test.ts)", async () => {
     const quietCtx: ServerContext = { ...ctx, connection: { inRecovery: true, pooled: false }, readPool: undefined };
     const quiet = await startHttpServer([createRestMount(quietCtx)], { port: 0 });
     try {
