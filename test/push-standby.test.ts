@@ -23,6 +23,9 @@ import { until } from "./support/until.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
 
 const bin = findPgBin();
+if (!bin || process.env.DATABASE_URL) {
+  console.warn(`test/push-standby.test.ts skipped: ${process.env.DATABASE_URL ? "it makes its own servers: it ran in the run on the embedded database" : "no PostgreSQL binaries (initdb, pg_basebackup) under /usr/lib/postgresql"}`);
+}
 
 describe.skipIf(!bin || process.env.DATABASE_URL)("HTTP writes and push on a read-only standby", () => {
   let pair: ReplicaPair;
