@@ -103,6 +103,27 @@ describe("newRows values", () => {
     expect(Object.keys(counts.at(-1)!)).toEqual(["rows"]);
   });
 
+  it("keys keeps the rows of those keys, sends no event without one, and refuses a field that is not a key (DS029)", async () => {
+    const keyed: { values: { data: { ticker: string; seq: number } }[] }[] = [];
+    ws!.subscribe({ query: `subscription { newRows(dataset: "w-ticks", version: "0.1.0", keys: {ticker: "BBB"}) { values { data } } }` },
+      { next: (r) => void keyed.push((r.data as any).newRows), error: () => {}, complete: () => {} });
+    for (let i = 0; keyed.length === 0; i++) {
+      if (i > 100) throw new Error("no event reached the keyed subscription");
+      await write("w-ticks", [{ ...tick(200 + i), ticker: "BBB", ts: "2024-03-01T17:00:00Z" }]);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const before = keyed.length;
+    await write("w-ticks", [{ ...tick(300), ticker: "CCC", ts: "2024-03-01T18:00:00Z" }]);
+    await write("w-ticks", [{ ...tick(301), ticker: "CCC", ts: "2024-03-01T18:01:00Z" }, { ...tick(302), ticker: "BBB", ts: "2024-03-01T18:01:00Z" }]);
+    await until("the BBB event", async () => keyed.length > before, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(keyed.slice(before).map((e) => e.values.map((v) => [v.data.ticker, v.data.seq]))).toEqual([[["BBB", 302]]]);
+    const refused = await new Promise<unknown>((resolve) => ws!.subscribe(
+      { query: `subscription { newRows(dataset: "w-ticks", keys: {price: 1}) { rows } }` },
+      { next: (r) => resolve(r.errors), error: (err) => resolve(err), complete: () => resolve(null) }));
+    expect(JSON.stringify(refused)).toMatch(/"code":"DS029"/);
+  });
+
   it("ends the subscriptions' LISTEN when the client goes, without waiting for another event", async () => {
     await ws!.dispose();
     ws = undefined;

@@ -40,7 +40,7 @@ export interface NewRowsEvent {
 
 /** The rows of a dataset version in [first, last] (after first when `after`) matching filters, at most max. */
 export async function readPushedRows(pool: pg.Pool, dataset: string, version: string, first: string, last: string | null,
-  filters: Record<string, string> | null, max: number, after = false): Promise<PushedRows> {
+  filters: Record<string, unknown> | null, max: number, after = false): Promise<PushedRows> {
   const { rows } = await pool.query<PushedRow>(
     `select p.ts, p.data::text as data
      from ds_server.pushed_rows($1, $2, $3::timestamptz + case when $7 then interval '1 microsecond' else interval '0' end,
@@ -126,8 +126,25 @@ export function createNotifyStreams(pool: pg.Pool, subscriber: PgSubscriber, { p
     }
   }
 
+  /** DS029 unless every filter names a key field of the dataset (of some version when version is null). */
+  async function checkKeyFilters(dataset: string, version: string | null, filters: Record<string, unknown>): Promise<void> {
+    if (typeof filters !== "object" || Array.isArray(filters)) {
+      throw new SafeError("keys must be a JSON object of key fields and values, like {\"ticker\": \"MSFT\"}", { code: "DS029" });
+    }
+    const { rows } = await pool.query<{ key: string[] }>("select key from ds.datasets where name = $1 and ($2::text is null or version = $2)", [dataset, version]);
+    const keys = [...new Set(rows.flatMap((r) => r.key))];
+    const stranger = Object.keys(filters).find((k) => !keys.includes(k));
+    if (stranger !== undefined) {
+      throw new SafeError(`${stranger} is not a key field of ${dataset}${version ? ` ${version}` : ""} (${keys.length ? `its key: ${keys.join(", ")}` : "it has no key"})`, {
+        code: "DS029", hint: "Filter on key fields only; values are compared as text.",
+      });
+    }
+  }
+
   async function* newRows(topic: string, signal?: AbortSignal): AsyncGenerator<NewRowsEvent> {
-    const [dataset, version, filters = null] = JSON.parse(topic) as [string, string | null, Record<string, string> | null];
+    const [dataset, version, given = null] = JSON.parse(topic) as [string, string | null, Record<string, unknown> | null];
+    // key values are compared as text (jsonb ->>): {"seq": 5} matches seq 5
+    const filters = given && Object.keys(given).length ? given : null;
     const events = subscriber.subscribe("ds_data");
     // an async generator's return() waits for its pending next(): ending the subscriber's iterator ends the wait
     const stop = () => void events.return?.(undefined);
@@ -141,6 +158,7 @@ export function createNotifyStreams(pool: pg.Pool, subscriber: PgSubscriber, { p
           hint: "The datasets query lists the registered dataset versions.",
         });
       }
+      if (filters) await checkKeyFilters(dataset, version, filters);
       for await (const payload of events) {
         const e = parse(payload);
         // a write that changed nothing (identical rows) has no range: nothing to push

@@ -54,9 +54,9 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
         """
         buildProgress(id: BigInt!): Build
         """
-        One message per chunk or write of the dataset (all its versions unless version is given) that commits new rows, within about a second of its commit, whatever wrote them (a build, ds.write, ds import, POST /api/v1/data, the write mutation); select values to receive the rows themselves. DS001 for an unknown dataset. Silent on a read-only standby or behind a transaction pooler (no LISTEN there).
+        One message per chunk or write of the dataset (all its versions unless version is given) that commits new rows, within about a second of its commit, whatever wrote them (a build, ds.write, ds import, POST /api/v1/data, the write mutation); select values to receive the rows themselves. keys ({"ticker": "MSFT"}, key fields compared as text) keeps the rows of those keys: values then holds only matching rows, and an event without one is not sent. DS001 for an unknown dataset, DS029 for keys naming a field that is not a key field. Silent on a read-only standby or behind a transaction pooler (no LISTEN there).
         """
-        newRows(dataset: String!, version: String): NewRows!
+        newRows(dataset: String!, version: String, keys: JSON): NewRows!
       }
     `,
     objects: {
@@ -74,7 +74,8 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
           newRows: {
             subscribePlan(_$root, fieldArgs) {
               const $subscriber = lambda($streams(), (s) => s?.newRows ?? null);
-              const $topic = lambda([fieldArgs.getRaw("dataset"), fieldArgs.getRaw("version")], ([d, v]) => JSON.stringify([d, v ?? null]));
+              const $topic = lambda([fieldArgs.getRaw("dataset"), fieldArgs.getRaw("version"), fieldArgs.getRaw("keys")],
+                ([d, v, k]) => JSON.stringify([d, v ?? null, k ?? null]));
               return listen($subscriber, $topic);
             },
             plan($event: Step) {
