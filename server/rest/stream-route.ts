@@ -18,14 +18,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { limitsOf, type ServerContext } from "../mount.ts";
-import type { PushedRows } from "../graphql/notify-streams.ts";
-import { readPushedRows } from "../graphql/notify-streams.ts";
+import { readPushedRows, type PushedRows } from "../graphql/notify-streams.ts";
 import type { Target } from "./data-route.ts";
 import { keyFilters } from "./key-filters.ts";
 import { pushStreamsOf } from "./push-streams.ts";
 import { parseTimestamp } from "./request-params.ts";
 
-interface Event {
+interface EventHead {
   dataset: string;
   version: string;
   rows: number | null;
@@ -34,7 +33,7 @@ interface Event {
 }
 
 /** An SSE event whose data is one JSON line (rows' data kept as their exact JSON text). */
-function sseEvent(id: string | null, name: string, event: Event, pushed: PushedRows): string {
+function sseEvent(id: string | null, name: string, event: EventHead, pushed: PushedRows): string {
   const values = pushed.rows.map((r) => `{"ts":${JSON.stringify(r.ts)},"data":${r.data}}`).join(",");
   const data = `${JSON.stringify({ ...event, truncated: pushed.truncated }).slice(0, -1)},"values":[${values}]}`;
   return `${id ? `id: ${id}\n` : ""}event: ${name}\ndata: ${data}\n\n`;
@@ -61,7 +60,7 @@ export async function getStream(ctx: ServerContext, res: ServerResponse, { name,
   const heartbeat = setInterval(() => res.destroyed || res.write(": heartbeat\n\n"), limits.streamHeartbeatMs);
   res.once("close", () => gone.abort());
   try {
-    // the subscription listens before the catch-up is read: a write meanwhile is in one or the other
+    // the subscription is opened before the catch-up is read: a write meanwhile is in one or the other (or both)
     const first = events.next();
     if (lastId !== null) {
       const caught = await readPushedRows(ctx.pool, name, version, lastId, null, filter, limits.maxPushRows, true);
