@@ -1,12 +1,12 @@
 /**
- * The header line of a CSV file (RFC 4180: fields may be quoted, "" is a quote), read
- * without loading the file: `ds import` checks it against the dataset's fields before
- * streaming the rest with COPY.
+ * The header line of a CSV file (common/csv-header-line.ts), read without loading the
+ * file: `ds import` checks it against the dataset's fields before streaming the rest with COPY.
  *
  * @example
  * csvHeader("ticks.csv"); // ["ts", "ticker", "seq", "price", "size"]
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { csvHeaderLine } from "../common/csv-header-line.ts";
 import { DsError } from "../db/errors.ts";
 
 const MAX_HEADER = 65536;
@@ -21,22 +21,8 @@ export function csvHeader(file: string): string[] {
   } finally {
     closeSync(fd);
   }
-  const text = buffer.subarray(0, length).toString("utf8").replace(/^\uFEFF/, "");
-  const names: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") (names.push(field), (field = ""));
-    else if (c === "\n" || c === "\r") return [...names, field];
-    else field += c;
-  }
   if (length === 0) throw new DsError("DS017", `${file} is empty`, { hint: "Start the file with a header line: ts and the dataset's fields." });
-  if (length === MAX_HEADER) throw new DsError("DS017", `${file} line 1: no end of the header line in its first ${MAX_HEADER} bytes`);
-  return [...names, field];
+  const names = csvHeaderLine(buffer.subarray(0, length).toString("utf8"), length < MAX_HEADER);
+  if (names === null) throw new DsError("DS017", `${file} line 1: no end of the header line in its first ${MAX_HEADER} bytes`);
+  return names;
 }

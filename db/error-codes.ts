@@ -53,6 +53,8 @@ export const errorCodes = {
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
   DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
   DS052: "no active API key has that label (`ds api-key revoke`)",
+  DS057: "an HTTP write whose body is not rows: malformed JSON, not an array nor `{\"rows\": [...]}`, a CSV without a header line, a content type other than JSON or CSV (HTTP 415), a bad `covers`",
+  DS058: "an HTTP write's body is over `DS_MAX_WRITE_BYTES` (HTTP 413)",
   DS067: "a worker whose builder code differs from the registered code of the version (retried; README \"Code versions\")",
 } as const satisfies Record<`DS${string}`, string>;
 

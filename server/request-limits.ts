@@ -13,6 +13,9 @@
  * | buildWait | DS_BUILD_WAIT | "5min" | REST: how long POST /build waits for its build to end (504, DS016, past it) |
  * | maxPoints | DS_MAX_POINTS | SQL's ds.max_points (1,000,000) | points a REST dry run or build-data read may plan |
  * | maxRows | DS_MAX_ROWS | SQL's ds.max_rows (1,000,000) | rows one read (REST /data, GraphQL data) may return |
+ * | maxWriteBytes | DS_MAX_WRITE_BYTES | 16777216 (16 MiB) | REST: body of a POST /data write, JSON or CSV (HTTP 413, DS058, past it) |
+ * | maxPushRows | DS_MAX_PUSH_ROWS | 1000 | rows one push event carries (newRows values, the SSE stream); past it the event says truncated |
+ * | streamHeartbeatMs | DS_STREAM_HEARTBEAT_MS | 15000 | REST: milliseconds between the SSE stream's heartbeat comments |
  *
  * @example
  * const limits = resolveLimits({ maxFirst: 500 }); // DS_MAX_DEPTH etc. still apply
@@ -33,9 +36,15 @@ export interface RequestLimits {
   maxPoints?: number;
   /** Undefined: the database's setting ds.max_rows applies. */
   maxRows?: number;
+  /** Bytes of a REST write's body (JSON or CSV). */
+  maxWriteBytes: number;
+  /** Rows one push event carries (the newRows subscription's values, the SSE stream). */
+  maxPushRows: number;
+  /** Milliseconds between the heartbeats of an SSE stream. */
+  streamHeartbeatMs: number;
 }
 
-type IntegerLimit = "maxFirst" | "maxAliases" | "maxDepth" | "maxCost" | "maxBodyBytes" | "maxPoints" | "maxRows";
+type IntegerLimit = "maxFirst" | "maxAliases" | "maxDepth" | "maxCost" | "maxBodyBytes" | "maxPoints" | "maxRows" | "maxWriteBytes" | "maxPushRows" | "streamHeartbeatMs";
 
 const integerLimits: { name: IntegerLimit; env: string; fallback?: number }[] = [
   { name: "maxFirst", env: "DS_MAX_FIRST", fallback: 10_000 },
@@ -45,6 +54,9 @@ const integerLimits: { name: IntegerLimit; env: string; fallback?: number }[] = 
   { name: "maxBodyBytes", env: "DS_MAX_BODY_BYTES", fallback: 100 * 1024 },
   { name: "maxPoints", env: "DS_MAX_POINTS" },
   { name: "maxRows", env: "DS_MAX_ROWS" },
+  { name: "maxWriteBytes", env: "DS_MAX_WRITE_BYTES", fallback: 16 * 1024 * 1024 },
+  { name: "maxPushRows", env: "DS_MAX_PUSH_ROWS", fallback: 1000 },
+  { name: "streamHeartbeatMs", env: "DS_STREAM_HEARTBEAT_MS", fallback: 15_000 },
 ];
 
 const duration = /^(0|[1-9][0-9]*(us|ms|s|min|h|d)?)$/;

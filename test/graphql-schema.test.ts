@@ -39,8 +39,8 @@ describe("GraphQL SDL", () => {
   it("exposes the documented entry points", () => {
     const sdl = readFileSync(SCHEMA_FILE, "utf8");
     for (const field of ["datasets(", "dataset(name: String!, version: String!)", "builds(", "build(id: BigInt!)", "calendars(",
-      "data(", "missing(", "calendarPoints(", "mockOhlcV0_1_0(", "mockOhlcV0_1_0Rows(", "buildProgress(id: BigInt!)", "newRows(dataset: String!, version: String)",
-      "cancel(id: BigInt!)", "delete(dataset: String!"]) {
+      "data(", "missing(", "calendarPoints(", "mockOhlcV0_1_0(", "mockOhlcV0_1_0Rows(", "buildProgress(id: BigInt!)", "newRows(dataset: String!, keys: JSON, version: String)",
+      "cancel(id: BigInt!)", "delete(dataset: String!", "write(dataset: String!, rows: JSON!, version: String!)"]) {
       expect(sdl).toContain(`  ${field}`);
     }
     // hidden: registration, the worker API, ds.wait, writes to the data tables

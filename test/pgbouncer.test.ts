@@ -5,9 +5,7 @@
  * SQL, and `ds serve` for REST and GraphQL, which neither LISTENs nor prepares named
  * statements there). Skipped, saying so, where pgbouncer is not installed.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectConnection } from "../db/connection-kind.ts";
@@ -15,65 +13,17 @@ import { projectRoot } from "../db/project-root.ts";
 import { syncDatasets } from "../datasets/sync.ts";
 import { generateApiKey } from "../server/api-keys.ts";
 import { freePort } from "./support/free-port.ts";
-import { postgresDir } from "./support/pg-cluster.ts";
+import { pgbouncer, startPgBouncer } from "./support/pgbouncer.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
 import { runDs } from "./support/run-ds.ts";
 
-const pgbouncer = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((p) => existsSync(p));
 if (!pgbouncer) console.warn("test/pgbouncer.test.ts skipped: pgbouncer is not installed (apt-get install pgbouncer)");
 
 const root = projectRoot();
 
 function ds(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runDs([...args], env);
-}
-
-/** Starts PgBouncer (as postgres when root: it refuses to run as root) in transaction mode in front of `target`. */
-async function startPgBouncer(target: string): Promise<{ url: (database: string) => string; stop: () => void }> {
-  const dir = postgresDir("ds-pgbouncer-");
-  const port = await freePort();
-  const t = new URL(target);
-  const server = `host=${t.hostname} port=${t.port || 5432} user=${decodeURIComponent(t.username) || "postgres"}${t.password ? ` password=${decodeURIComponent(t.password)}` : ""}`;
-  const ini = join(dir, "pgbouncer.ini");
-  writeFileSync(ini, `[databases]
-* = ${server}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = ${port}
-unix_socket_dir =
-auth_type = any
-pool_mode = transaction
-default_pool_size = 10
-max_client_conn = 200
-pidfile = ${join(dir, "pgbouncer.pid")}
-logfile = ${join(dir, "pgbouncer.log")}
-`, { mode: 0o644 });
-  const asRoot = process.getuid?.() === 0;
-  execFileSync(asRoot ? "runuser" : pgbouncer!, asRoot ? ["-u", "postgres", "--", pgbouncer!, "-d", ini] : ["-d", ini]);
-  // -d returns once it has forked; wait until it accepts connections
-  for (let i = 0; ; i++) {
-    const c = new pg.Client(`postgres://postgres@127.0.0.1:${port}/postgres`);
-    try {
-      await c.connect();
-      await c.end();
-      break;
-    } catch (err) {
-      if (i > 200) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  return {
-    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
-    stop() {
-      try {
-        process.kill(Number(execFileSync("cat", [join(dir, "pgbouncer.pid")], { encoding: "utf8" }).trim()), "SIGTERM");
-      } catch {
-        // gone already
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 describe.skipIf(!pgbouncer)("PgBouncer in transaction mode", () => {

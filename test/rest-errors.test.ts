@@ -129,7 +129,7 @@ describe("database errors", () => {
 describe("routes", () => {
   it("answers 404 for an unknown path and 405 with Allow for a wrong method", async () => {
     expect(await call("GET", "/api/v1/nothing")).toMatchObject({ status: 404, body: { detail: "Not Found" } });
-    expect(await call("PUT", `/api/v1/data/t-root/0.1.0?${range}`)).toMatchObject({ status: 405, body: { detail: "Method Not Allowed" }, allow: "GET, DELETE" });
+    expect(await call("PUT", `/api/v1/data/t-root/0.1.0?${range}`)).toMatchObject({ status: 405, body: { detail: "Method Not Allowed" }, allow: "GET, DELETE, POST" });
     expect(await call("GET", `/api/v1/build/t-root/0.1.0?${range}`)).toMatchObject({ status: 405, allow: "POST" });
   });
 });

@@ -117,7 +117,7 @@ export async function createGraphqlMount(ctx: ServerContext, options: GraphqlMou
       makeDsPreset({
         pool,
         pgSubscriber,
-        streams: createNotifyStreams(pool, pgSubscriber),
+        streams: createNotifyStreams(pool, pgSubscriber, { maxPushRows: limits.maxPushRows }),
         context: (rc) => ({ dsRole: auth.of(rc).role }),
         pgSettings,
       }),

@@ -1,12 +1,13 @@
 /**
  * Subscriptions over WebSocket (graphql-ws), fed by LISTEN/NOTIFY through the streams of
  * notify-streams.ts (put in the GraphQL context as `dsStreams` by mount.ts):
- * `buildProgress(id)` and `newRows(dataset, version)`.
+ * `buildProgress(id)` and `newRows(dataset, version)`, whose `values` and `truncated` carry
+ * the rows themselves when selected (read once per event; docs/push.md).
  */
 import { access, context, lambda, listen, type Step } from "postgraphile/grafast";
 import type { PgResource } from "postgraphile/@dataplan/pg";
 import { extendSchema, gql } from "postgraphile/utils";
-import type { NotifyStreams } from "./notify-streams.ts";
+import type { NewRowsEvent, NotifyStreams } from "./notify-streams.ts";
 
 declare global {
   namespace Grafast {
@@ -23,7 +24,14 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
   const $streams = () => context().get("dsStreams");
   return {
     typeDefs: gql`
-      """Rows of a dataset version that a chunk committed."""
+      """A row pushed with a newRows event."""
+      type NewRowValue {
+        """The row's timestamp."""
+        ts: Datetime!
+        """The row's fields, as ds.data gives them (numbers as JSON numbers)."""
+        data: JSON!
+      }
+      """Rows of a dataset version that a chunk or a write committed."""
       type NewRows {
         dataset: String!
         version: String!
@@ -33,6 +41,12 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
         first: Datetime!
         """Last calendar point of the chunk."""
         last: Datetime!
+        """
+        The rows themselves (opt-in: selecting values or truncated reads them, once per event): the rows stored in [first, last] when the event is delivered, in ts and key order, at most DS_MAX_PUSH_ROWS (default 1000). For a chunk of a build these are exactly its rows; for a write, the rows from its first to its last written ts (rows of other keys stored between them included).
+        """
+        values: [NewRowValue!]!
+        """True when [first, last] holds more rows than values carries: read the rest with the data query or GET /api/v1/data."""
+        truncated: Boolean!
       }
       extend type Subscription {
         """
@@ -40,9 +54,9 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
         """
         buildProgress(id: BigInt!): Build
         """
-        One message per chunk of the dataset (all its versions unless version is given) that commits new rows. DS001 for an unknown dataset.
+        One message per chunk or write of the dataset (all its versions unless version is given) that commits new rows, within about a second of its commit, whatever wrote them (a build, ds.write, ds import, POST /api/v1/data, the write mutation); select values to receive the rows themselves. keys ({"ticker": "MSFT"}, key fields compared as text) keeps the rows of those keys: values then holds only matching rows, and an event without one is not sent. DS001 for an unknown dataset, DS029 for keys naming a field that is not a key field. Silent on a read-only standby or behind a transaction pooler (no LISTEN there).
         """
-        newRows(dataset: String!, version: String): NewRows!
+        newRows(dataset: String!, version: String, keys: JSON): NewRows!
       }
     `,
     objects: {
@@ -60,7 +74,8 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
           newRows: {
             subscribePlan(_$root, fieldArgs) {
               const $subscriber = lambda($streams(), (s) => s?.newRows ?? null);
-              const $topic = lambda([fieldArgs.getRaw("dataset"), fieldArgs.getRaw("version")], ([d, v]) => JSON.stringify([d, v ?? null]));
+              const $topic = lambda([fieldArgs.getRaw("dataset"), fieldArgs.getRaw("version"), fieldArgs.getRaw("keys")],
+                ([d, v, k]) => JSON.stringify([d, v ?? null, k ?? null]));
               return listen($subscriber, $topic);
             },
             plan($event: Step) {
@@ -76,6 +91,14 @@ export const DsSubscriptionsPlugin: GraphileConfig.Plugin = extendSchema((build)
           rows: ($e: Step) => access($e, "rows"),
           first: ($e: Step) => access($e, "first"),
           last: ($e: Step) => access($e, "last"),
+          values: ($e: Step<NewRowsEvent>) => lambda($e, async (e) => (await e.pushed()).rows.map((r) => ({ ts: r.ts, data: JSON.parse(r.data) as unknown }))),
+          truncated: ($e: Step<NewRowsEvent>) => lambda($e, async (e) => (await e.pushed()).truncated),
+        },
+      },
+      NewRowValue: {
+        plans: {
+          ts: ($v: Step) => access($v, "ts"),
+          data: ($v: Step) => access($v, "data"),
         },
       },
     },

@@ -39,6 +39,11 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS021: 500, // build-data: the build failed or was cancelled
   DS022: 403, // the role may read but not build
   DS026: 422, // a dataset written from outside is never built
+  DS027: 409, // a write met a stored row (conflict = reject)
+  DS028: 422, // a write into a built dataset
+  DS029: 400, // a bad write argument
+  DS057: 400, // a write body that is not rows (415 for its content type: write-route.ts)
+  DS058: 413, // a write body over DS_MAX_WRITE_BYTES
   DS033: 422, // over a per-request limit of points or rows
   DS035: 400, // a non-finite timestamp (infinity, -infinity)
   DS036: 503, // a write reached a read-only standby: use the primary

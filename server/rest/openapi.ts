@@ -62,13 +62,37 @@ export const deletedBody = z.strictObject({
   dataset_name: z.string(), dataset_version: z.string(), rows_deleted: z.number().int(), start: naive, end: naive,
 }).meta({ id: "Deleted" });
 
+const iso = z.string().meta({ description: "ISO 8601 in UTC with Z, with microseconds when there are some", example: "2024-03-01T14:30:00.25Z" });
+
+export const writtenBody = z.strictObject({
+  dataset_name: z.string(), dataset_version: z.string(),
+  written: z.number().int().meta({ description: "Rows inserted or changed (an identical row is not rewritten)" }),
+  first: iso.nullable().meta({ description: "First written ts (null when nothing was written)" }),
+  last: iso.nullable().meta({ description: "Last written ts" }),
+}).meta({ id: "Written" });
+
+const rowObject = z.record(z.string(), z.unknown()).meta({ description: "ts (ISO 8601, UTC unless it has an offset) and every field of the schema", example: { ts: "2024-03-01T14:30:00Z", ticker: "AAA", price: 10.5 } });
+
+/** The data of one SSE event (event: rows, or catch-up after a reconnection with Last-Event-ID). */
+export const pushedEvent = z.strictObject({
+  dataset: z.string(), version: z.string(),
+  rows: z.number().int().nullable().meta({ description: "Rows the chunk or write committed (null for catch-up)" }),
+  first: z.string().meta({ description: "First ts of the range (a chunk's first point, a write's first ts, or the Last-Event-ID)" }),
+  last: z.string().nullable().meta({ description: "Last ts of the range; also the event's id" }),
+  truncated: z.boolean().meta({ description: "The range holds more rows than values carries (DS_MAX_PUSH_ROWS, 1000): read it with GET /data" }),
+  values: z.array(z.strictObject({ ts: z.string(), data: z.record(z.string(), z.unknown()) })).meta({ description: "The rows stored in [first, last] that match the key filters, in ts and key order" }),
+}).meta({ id: "PushedRows" });
+
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), json(errorBody, errorText[c]!)]));
 const errorText: Record<number, string> = {
-  400: "A malformed version or timestamp",
+  400: "A malformed version or timestamp; a write body that is not rows (DS057); a non-finite ts (DS035)",
   401: "No key, a wrong key, or no key configured on the server",
   404: "Unknown dataset or version (DS001), or nothing to delete",
-  422: "A missing or malformed parameter, a range without calendar points (DS013), one that ends before the start date (DS012), over a limit (DS033), not OHLC-shaped for interval (DS025)",
+  409: "A written row exists and the dataset's conflict policy is reject (DS027); nothing was written",
+  413: "The body is over DS_MAX_WRITE_BYTES (DS058); nothing was written",
+  415: "A write body that is neither application/json nor text/csv (DS057)",
+  422: "A missing or malformed parameter, a bad written row (DS017, naming it) or a built dataset (DS028), a range without calendar points (DS013), one that ends before the start date (DS012), over a limit (DS033), not OHLC-shaped for interval (DS025)",
   500: "A builder failed (DS021 and the build), or an internal error",
   503: "The database is unreachable, or a write reached a read-only standby (DS036)",
   504: "The build goes on past DS_BUILD_WAIT (DS016, naming the build)",
@@ -129,6 +153,37 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: "Delete the rows of [start, end]; dependents are rebuilt later",
           requestParams: { path: target, query: z.object({ start: timestamp, end: timestamp }) },
           responses: { "200": json(deletedBody, "The count and the first and last deleted timestamps"), ...errors(400, 401, 404, 503) },
+        },
+        post: {
+          summary: "Write rows into a dataset fed from outside ([write]), as ds.write: conflict policy, coverage, refresh of dependents, push",
+          requestParams: {
+            path: target,
+            query: z.object({ covers: z.string().optional().meta({ description: "START/END: also declare the calendar points of this range complete", example: "2024-03-01T14:30Z/2024-03-01T21:00Z" }) }),
+          },
+          requestBody: {
+            required: true,
+            description: "JSON rows (an array, or {\"rows\": [...]}) or CSV (a header line: ts and the fields, any order; as ds import reads). At most DS_MAX_WRITE_BYTES (16 MiB).",
+            content: {
+              "application/json": { schema: z.union([z.array(rowObject), z.strictObject({ rows: z.array(rowObject) })]) },
+              "text/csv": { schema: z.string().meta({ example: "ts,ticker,price\n2024-03-01T14:30:00Z,AAA,10.5\n" }) },
+            },
+          },
+          responses: { "200": json(writtenBody, "What was written, all in one transaction"), ...errors(400, 401, 404, 409, 413, 415, 422, 503) },
+        },
+      },
+      "/api/v1/stream/{name}/{version}": {
+        get: {
+          summary: "Server-Sent Events: the new rows of a dataset version, one event per chunk or write that commits rows",
+          description: "Each event is `id: <last ts>`, `event: rows`, `data: <PushedRows JSON>`; a comment line every DS_STREAM_HEARTBEAT_MS (15 s). With Last-Event-ID the stream starts with one `catch-up` event holding the rows stored after that ts. Silent (heartbeats only) on a read-only standby or behind a transaction pooler.",
+          requestParams: {
+            path: target,
+            query: z.object({}).catchall(z.string().meta({ description: "A key filter: a key field of the dataset and its value, e.g. ticker=MSFT" })),
+            header: z.object({ "last-event-id": z.string().optional().meta({ description: "Resume: the id of the last event received (a ts)" }) }),
+          },
+          responses: {
+            "200": { description: "The event stream, until the client goes", content: { "text/event-stream": { schema: pushedEvent } } },
+            ...errors(400, 401, 404, 422, 503),
+          },
         },
       },
     },

@@ -17,9 +17,12 @@ import { deleteData, getData, type Target } from "./data-route.ts";
 import { getDocs, getDocsAsset, getOpenApi } from "./docs-routes.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./reply.ts";
+import { closePushStreams } from "./push-streams.ts";
+import { getStream } from "./stream-route.ts";
+import { postData } from "./write-route.ts";
 import { pathParams } from "./request-params.ts";
 
-type Handler = (ctx: ServerContext, res: ServerResponse, target: Target, query: URLSearchParams) => Promise<void> | void;
+type Handler = (ctx: ServerContext, res: ServerResponse, target: Target, query: URLSearchParams, req: IncomingMessage) => Promise<void> | void;
 
 interface Route {
   method: string;
@@ -39,6 +42,8 @@ const routes: Route[] = [
   { method: "POST", path: new RegExp(`^/api/v1/build/${target}$`), handle: postBuild },
   { method: "GET", path: new RegExp(`^/api/v1/data/${target}$`), handle: getData },
   { method: "DELETE", path: new RegExp(`^/api/v1/data/${target}$`), handle: deleteData },
+  { method: "POST", path: new RegExp(`^/api/v1/data/${target}$`), handle: postData },
+  { method: "GET", path: new RegExp(`^/api/v1/stream/${target}$`), handle: getStream },
 ];
 
 /** 401 unless the request carries a configured key. */
@@ -69,13 +74,14 @@ export function createRestMount(ctx: ServerContext): Mount {
         const match = route.path.exec(url.pathname)!;
         const params = match.length > 1 ? pathParams(match) : { name: "", version: "" };
         if (!params) throw new HttpError(404, "Not Found");
-        await route.handle(ctx, res, params, url.searchParams);
+        await route.handle(ctx, res, params, url.searchParams, req);
       } catch (err) {
         sendError(res, err, `${req.method} ${url.pathname}`);
       }
       return true;
     },
     async close() {
+      await closePushStreams(ctx);
       await ctx.readPool?.end();
       ctx.readPool = undefined;
     },
