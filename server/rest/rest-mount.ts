@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Mount, ServerContext } from "../mount.ts";
 import { postBuild } from "./build-route.ts";
 import { getDatasets, getStatus } from "./catalog-routes.ts";
+import { getCatalog } from "./web-catalog-route.ts";
 import { deleteData, getData, type Target } from "./data-route.ts";
 import { getDocs, getDocsAsset, getOpenApi } from "./docs-routes.ts";
 import { HttpError } from "./http-error.ts";
@@ -36,6 +37,7 @@ const routes: Route[] = [
   // the asset's file name comes as the target's name (the second group is empty)
   { method: "GET", path: /^\/api\/v1\/docs\/([a-z-]+\.(?:css|js))()$/, open: true, handle: (_ctx, res, asset) => getDocsAsset(res, asset.name) },
   { method: "GET", path: /^\/api\/v1\/datasets$/, handle: (ctx, res) => getDatasets(ctx, res) },
+  { method: "GET", path: /^\/api\/v1\/catalog$/, open: true, handle: (ctx, res, _target, query) => getCatalog(ctx, res, query) },
   { method: "POST", path: new RegExp(`^/api/v1/build/${target}$`), handle: postBuild },
   { method: "GET", path: new RegExp(`^/api/v1/data/${target}$`), handle: getData },
   { method: "DELETE", path: new RegExp(`^/api/v1/data/${target}$`), handle: deleteData },
