@@ -144,10 +144,13 @@ export function createDataChart(container, d, { onVisible } = {}) {
   }
 
   let timer = null;
-  chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
-    if (!range || Date.now() < state.ignoreUntil) return;
+  chart.timeScale().subscribeVisibleLogicalRangeChange((event) => {
+    if (!event || Date.now() < state.ignoreUntil) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
+      // the range once zooming or panning paused (events may arrive before a setVisibleRange lands)
+      const range = chart.timeScale().getVisibleLogicalRange();
+      if (!range) return;
       const lo = Date.parse(d.start);
       const hi = Math.max(Date.now(), d.last_built ? Date.parse(d.last_built) : 0);
       const from = Math.max(lo, timeAt(range.from));
@@ -158,7 +161,12 @@ export function createDataChart(container, d, { onVisible } = {}) {
       const visible = Math.max(0, Math.min(range.to, state.times.length - 1) - Math.max(range.from, 0));
       const finer = state.interval !== "raw" && visible < MAX_POINTS / 10;
       if (beyond || finer) void load(from, to);
-      else onVisible?.(from, to);
+      // the visible part of what is loaded (the chart's right offset is no data)
+      else {
+        // within a bar of the loaded ends counts as the ends (no needless reload of the rows)
+        const bar = state.times.length > 1 ? ((state.times.at(-1) - state.times[0]) / (state.times.length - 1)) * 1000 : 0;
+        onVisible?.(range.from <= 0 || from - state.from < bar ? state.from : from, range.to >= state.times.length - 1 || state.to - to < 2 * bar ? state.to : to);
+      }
     }, 350);
   });
 

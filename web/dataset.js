@@ -108,7 +108,7 @@ export async function renderDataset(main, name, version) {
       visibleTimer = setTimeout(() => void table.setRange(from, to), 200);
     },
   });
-  const builds = createBuildsList(buildsBox, d);
+  const builds = createBuildsList(buildsBox, { dataset: d.name, version: d.version });
   const panel = createBuildPanel(buildBox, d, {
     async onBuilt() {
       const [fresh] = await catalog(d.name, d.version);

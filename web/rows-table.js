@@ -37,7 +37,7 @@ export function groupsTable(d, groups) {
   const columns = d.schema.map((f) => f.name);
   return h("table", { class: "rows" },
     h("thead", {}, h("tr", {}, h("th", {}, "timestamp"), ...columns.map((c) => h("th", {}, c)))),
-    h("tbody", {}, ...groups.flatMap((g) => g.data.map((row, i) => h("tr", { class: "data-row", onclick: () => showJson({ timestamp: g.ts, ...row }) },
+    h("tbody", {}, ...groups.flatMap((g) => g.data.map((row, i) => h("tr", { class: "data-row", onclick: () => showJson({ timestamp: new Date(g.ts).toISOString(), ...row }) },
       i === 0 ? h("td", { class: "ts", rowspan: g.data.length }, fmtTime(g.ts)) : null,
       ...columns.map((c) => h("td", { class: typeof row[c] === "number" ? "num" : "" }, row[c] === null || row[c] === undefined ? "" : typeof row[c] === "object" ? JSON.stringify(row[c]) : String(row[c]))))))));
 }
@@ -71,6 +71,7 @@ export function createRowsTable(container, d) {
   }
   return {
     setRange(fromMs, toMs) {
+      if (Math.abs(fromMs - range.from) < 1000 && Math.abs(toMs - range.to) < 1000) return undefined; // the same range: keep the page
       range = { from: fromMs, to: toMs };
       stack = [toMs];
       return show(toMs);

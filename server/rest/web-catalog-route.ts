@@ -17,7 +17,7 @@ const catalogSql = `
     'first_built', d.first_built, 'last_built', d.last_built,
     'latest_build', case when c.build_id is null then null else json_build_object('id', c.build_id, 'state', c.build_state,
       'progress', c.build_progress, 'error_code', c.build_error_code, 'created_at', c.build_created_at, 'finished_at', c.build_finished_at) end)
-    order by c.n), '[]')::text as datasets
+    order by c.ordinality), '[]')::text as datasets
   from ds_server.catalog($1, $2) with ordinality c
   join ds.datasets d on d.name = c.name and d.version = c.version`;
 

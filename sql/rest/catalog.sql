@@ -2,7 +2,7 @@
 -- gives in one read — its kind, its row count, its coverage as a fraction of its calendar
 -- points, the ranges that are stale or being built, and its latest build.
 
-create or replace function ds_server.catalog(dataset text default null, version text default null)
+create or replace function ds_server.catalog(dataset text default null, dataset_version text default null)
 returns table (name text, version text, kind text, row_count bigint, rows_estimated boolean,
                points bigint, built_points bigint, coverage double precision,
                stale jsonb, building jsonb,
@@ -16,7 +16,7 @@ declare
 begin
   for v in
     select dv.* from ds_private.dataset_versions dv
-    where (catalog.dataset is null or dv.name = catalog.dataset) and (catalog.version is null or dv.version = catalog.version)
+    where (catalog.dataset is null or dv.name = catalog.dataset) and (catalog.dataset_version is null or dv.version = catalog.dataset_version)
     order by dv.name, dv.major, dv.minor, dv.patch, dv.prerelease is null, ds_private.prerelease_key(dv.prerelease) collate "C"
   loop
     name := v.name;
