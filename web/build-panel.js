@@ -30,6 +30,8 @@ export function createBuildPanel(container, d, { onBuilt }) {
   window.addEventListener("ds-auth", authChanged);
   authChanged();
 
+  let touched = false;
+  for (const input of [start, end]) input.addEventListener("input", () => (touched = true));
   const range = () => ({ from: fromInput(start.value).getTime(), to: fromInput(end.value).getTime() });
   let unsubscribe = null;
 
@@ -100,7 +102,9 @@ export function createBuildPanel(container, d, { onBuilt }) {
   };
 
   return {
+    /** Follows the chart's visible range until the user types a range. */
     setRange(fromMs, toMs) {
+      if (touched) return;
       start.value = toInput(fromMs);
       end.value = toInput(toMs);
     },
