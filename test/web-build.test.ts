@@ -43,6 +43,8 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     expect(await page.locator("#delete").isDisabled()).toBe(true);
     expect(await page.locator(".lock-note").innerText()).toMatch(/enter an API key/);
     expect(await page.evaluate(() => localStorage.getItem("datastream.apiKey"))).toBeNull();
+    await page.click("a.download.csv");
+    expect(await page.locator(".downloads .muted").innerText()).toBe("REST downloads need an API key (enter it above)");
     expect(failed).toEqual([expect.stringMatching(/^401 POST .*\/graphql$/)]);
     await web.screenshot(page, "wrong-key");
     await page.close();
@@ -81,6 +83,18 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     expect(state).toBe("succeeded");
     await page.locator(`.builds tr.build-row[data-build="${id}"][data-state="succeeded"]`).waitFor();
     await page.locator(".timeline .tl-built").first().waitFor();
+    // the page follows: facts, rows newest first, a CSV download of the visible range (REST, with the key)
+    await page.locator('[data-fact="rows"]', { hasText: "61" }).waitFor();
+    await page.locator("table.rows tbody tr td.ts", { hasText: "2024-04-30" }).first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a.download.csv")]);
+    const csv = await new Promise<string>((resolve, reject) => download.createReadStream().then((s) => {
+      let text = "";
+      s.on("data", (c) => (text += c)).on("end", () => resolve(text)).on("error", reject);
+    }, reject));
+    const lines = csv.trim().split("\n");
+    expect(lines[0]!.split(",").map((c) => c.trim())).toEqual(["ts", "value"]);
+    expect(lines.length).toBe(1 + 61);
+    expect(lines[1]!.split(",").map((c) => c.trim())).toEqual(["2024-03-01T00:00:00Z", "1"]);
     await web.screenshot(page, "build-panel");
     expect(failed).toEqual([]);
     await page.close();

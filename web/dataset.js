@@ -69,6 +69,15 @@ export async function renderDataset(main, name, version) {
   const step = granularitySeconds(d.granularity) * 1000;
   const horizon = Math.max(Date.now(), d.last_built ? Date.parse(d.last_built) + step : 0);
 
+  const headOf = () => h("section", { class: "head" },
+      h("h1", {}, h("span", { class: "ds-name" }, d.name), " ", h("span", { class: "ds-version" }, d.version), " ", h("span", { class: `kind ${d.kind}` }, d.kind)),
+      h("p", { class: "desc" }, d.description ?? ""),
+      h("dl", { class: "facts" },
+        ...[["calendar", d.calendar], ["granularity", d.granularity], ["start", fmtTime(d.start)], ["key", d.key.join(", ") || "—"],
+          ["rows", `${d.rows_estimated ? "≈" : ""}${fmtInt(d.rows)}`], ["built", d.first_built ? `${fmtTime(d.first_built)} → ${fmtTime(d.last_built)}` : "nothing yet"],
+          ["builder", d.builder], ["fields", d.schema.map((f) => `${f.name} ${f.type}`).join(", ")]].flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k }, v)])),
+      h("div", { class: "cov-line" }, coverageBar(d)));
+  let head = headOf();
   const section = (title, id, ...children) => h("section", { class: "panel", id }, h("h2", {}, title), ...children);
   const rangeFrom = h("input", { type: "datetime-local", id: "range-start", value: toInput(Date.parse(d.start)) });
   const rangeTo = h("input", { type: "datetime-local", id: "range-end", value: toInput(horizon) });
@@ -81,14 +90,7 @@ export async function renderDataset(main, name, version) {
   const buildBox = h("div", {});
   const buildsBox = h("div", {});
   main.append(
-    h("section", { class: "head" },
-      h("h1", {}, h("span", { class: "ds-name" }, d.name), " ", h("span", { class: "ds-version" }, d.version), " ", h("span", { class: `kind ${d.kind}` }, d.kind)),
-      h("p", { class: "desc" }, d.description ?? ""),
-      h("dl", { class: "facts" },
-        ...[["calendar", d.calendar], ["granularity", d.granularity], ["start", fmtTime(d.start)], ["key", d.key.join(", ") || "—"],
-          ["rows", `${d.rows_estimated ? "≈" : ""}${fmtInt(d.rows)}`], ["built", d.first_built ? `${fmtTime(d.first_built)} → ${fmtTime(d.last_built)}` : "nothing yet"],
-          ["builder", d.builder], ["fields", d.schema.map((f) => `${f.name} ${f.type}`).join(", ")]].flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k }, v)])),
-      h("div", { class: "cov-line" }, coverageBar(d))),
+    head,
     section("Coverage", "coverage", h("div", { class: "toolbar" }, h("label", {}, "from ", rangeFrom), h("label", {}, "to ", rangeTo),
       h("button", { id: "apply-range", onclick: () => applyRange() }, "Show range"), h("span", { class: "muted" }, "UTC")), timelineBox),
     section("Chart", "chart-panel", h("div", { class: "toolbar" }, h("label", {}, "key ", keySelect), h("span", { class: "muted" }, "scroll to zoom, drag to pan: the visible range is loaded")), chartBox, downloads),
@@ -112,8 +114,13 @@ export async function renderDataset(main, name, version) {
   const panel = createBuildPanel(buildBox, d, {
     async onBuilt() {
       const [fresh] = await catalog(d.name, d.version);
-      Object.assign(d, fresh);
+      const covered = await gql(`query($n: String!, $v: String!) { dataset(name: $n, version: $v) { coverage { start end } } }`, { n: d.name, v: d.version });
+      Object.assign(d, fresh, { coverage_ranges: covered.dataset?.coverage ?? [] });
+      const next = headOf();
+      head.replaceWith(next);
+      head = next;
       await applyRange(false);
+      void table.reload();
       void builds.refresh();
     },
   });

@@ -70,6 +70,11 @@ export function createRowsTable(container, d) {
     }
   }
   return {
+    /** Reads the first page again (after a build or a delete). */
+    reload() {
+      stack = [range.to];
+      return show(range.to);
+    },
     setRange(fromMs, toMs) {
       if (Math.abs(fromMs - range.from) < 1000 && Math.abs(toMs - range.to) < 1000) return undefined; // the same range: keep the page
       range = { from: fromMs, to: toMs };
