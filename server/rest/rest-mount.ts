@@ -1,9 +1,10 @@
 /**
  * The REST API of the original Python builder server, under /api/v1, on plain node:http
  * (a handful of routes do not need a router library), described by openapi.ts. Every route
- * but /status, /openapi.json and /docs needs `Authorization: Bearer <key>` with a stored key
+ * but /status, /catalog, /openapi.json and /docs needs `Authorization: Bearer <key>` with a stored key
  * or one of API_KEYS; without any key every such request is refused with 401 — fail
- * closed, as the original server is.
+ * closed, as the original server is. /catalog (the web UI's) is open too: it shows what
+ * anonymous GraphQL (ds_reader) may read already.
  *
  * Order of checks, as FastAPI's: route (404, 405), key (401), query parameters (422),
  * version and timestamps (400), then the database (404 unknown dataset, 422 no calendar
