@@ -19,7 +19,7 @@ export function isOhlc(d) {
 }
 
 /** Calendar points per step of wall time (1 for everyday 1d, about 0.19 for nyse 1m). */
-function density(d) {
+export function density(d) {
   const step = granularitySeconds(d.granularity);
   const span = (Math.max(Date.now(), d.last_built ? Date.parse(d.last_built) : 0) - Date.parse(d.start)) / 1000;
   return span > 0 && d.points > 0 ? Math.min(1, d.points / (span / step)) : 1;

@@ -5,7 +5,7 @@ import { apiKey, catalog, gql } from "./api.js";
 import { createBuildPanel } from "./build-panel.js";
 import { createBuildsList } from "./builds.js";
 import { coverageBar } from "./catalog.js";
-import { createDataChart } from "./chart.js";
+import { createDataChart, density, MAX_POINTS } from "./chart.js";
 import { renderDepGraph } from "./dep-graph.js";
 import { errorBox, fmtInt, fmtTime, fromInput, granularitySeconds, h, toInput } from "./format.js";
 import { createRowsTable } from "./rows-table.js";
@@ -137,10 +137,14 @@ export async function renderDataset(main, name, version) {
     if (reloadChart) await chart.load(...chartWindow(from, to));
     else await chart.load(chart.range.from, chart.range.to);
   }
-  /** The chart opens on what is built inside the range (all of it when nothing is). */
+  /**
+   * The chart opens on the latest built part of the range (all of it when nothing is built):
+   * at most 20 × MAX_POINTS calendar points, so that its bars read quickly; zooming out reads more.
+   */
   function chartWindow(from, to) {
     if (!d.first_built) return [from, to];
-    return [Math.max(from, Date.parse(d.first_built)), Math.min(to, Date.parse(d.last_built) + step - 1)];
+    const end = Math.min(to, Date.parse(d.last_built) + step - 1);
+    return [Math.max(from, Date.parse(d.first_built), end - (20 * MAX_POINTS / density(d)) * step), end];
   }
 
   const keys = await keyValues(d).catch(() => ({ fields: [], values: [] }));
