@@ -121,6 +121,8 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     await setRange(page, "2024-01-01T00:00", "2024-01-05T00:00"); // 5,761 points a millisecond each, 9 chunks
     await page.click("#build");
     await page.locator("#cancel:not([hidden])").waitFor({ timeout: 30_000 });
+    await page.locator(".timeline .tl-building").first().waitFor(); // the coverage timeline shows what is being built
+    await web.screenshot(page, "building");
     await page.click("#cancel");
     await page.locator(".build-progress .state.cancelled").waitFor({ timeout: 60_000 });
     expect((await web.db.pool.query("select state from ds.builds where dataset = 't-pause'")).rows).toEqual([{ state: "cancelled" }]);

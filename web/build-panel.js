@@ -82,6 +82,7 @@ export function createBuildPanel(container, d, { onBuilt }) {
         build(dataset: $dataset, version: $version, startAt: $startAt, endAt: $endAt) { ${BUILD_FIELDS} } }`,
       { dataset: d.name, version: d.version, startAt: new Date(from).toISOString(), endAt: new Date(to).toISOString() }, { withKey: true });
       follow(b);
+      onBuilt?.(b); // the timeline shows what is being built
     } catch (err) {
       result.replaceChildren(errorBox(err));
     }
