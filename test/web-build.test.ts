@@ -4,7 +4,7 @@
  * read-only; with the key a dry run previews the rows and writes nothing, a build started
  * from the panel reaches 100% through the buildProgress subscription, a failing one shows
  * its error and DS code, a running one is cancelled, rows are deleted; the catalog's tags
- * filter it and the builds page lists every build. Screenshots go to docs/screenshots/.
+ * filter it and the builds page lists every build. Screenshots: see web-pages.test.ts.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { knobs } from "./fixtures/builders/calls.ts";

@@ -4,7 +4,7 @@
  * search and tags), a dataset page (coverage timeline, the chart drawn, resampled through
  * ds.bars when zoomed out and raw rows when zoomed in, the rows newest first with the JSON
  * view, the dependency graph, download links), all from the server alone (no CDN).
- * Screenshots go to docs/screenshots/ (the README shows them).
+ * Screenshots go to test/screenshots/ (docs/screenshots/, shown by the README, with DS_UPDATE_SCREENSHOTS=1).
  */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

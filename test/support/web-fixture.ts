@@ -2,7 +2,8 @@
  * The web UI under test: a test database with the datasets of a builders directory
  * registered, an in-process worker, a server with the web, REST and GraphQL mounts and one
  * API key, and headless Chromium. `open(path)` gives a page that records failed requests
- * and requests that leave the server (there must be none: no CDN).
+ * and requests that leave the server (there must be none: no CDN); `screenshot` saves a
+ * full-page PNG.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +20,8 @@ import { startWorker, type RunningWorker } from "../../worker/run-worker.ts";
 import { launchChromium } from "./chromium.ts";
 import { useTestDatabase, type TestDatabase } from "./test-database.ts";
 
-export const screenshotDir = join(projectRoot(), "docs", "screenshots");
+/** test/screenshots/ (ignored by git); DS_UPDATE_SCREENSHOTS=1 writes the README's, docs/screenshots/. */
+export const screenshotDir = join(projectRoot(), ...(process.env.DS_UPDATE_SCREENSHOTS === "1" ? ["docs", "screenshots"] : ["test", "screenshots"]));
 
 export interface WebFixture {
   db: TestDatabase;
