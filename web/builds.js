@@ -22,7 +22,8 @@ export function createBuildsList(container, { dataset, version } = {}) {
     clearTimeout(timer);
     try {
       const { builds } = await gql(QUERY, { condition: dataset ? { dataset, version } : null });
-      body.replaceChildren(...builds.nodes.map((b) => {
+      if (!builds.nodes.length) body.replaceChildren(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "no builds yet")));
+      else body.replaceChildren(...builds.nodes.map((b) => {
         const end = b.finishedAt ? Date.parse(b.finishedAt) : Date.now();
         const dur = b.startedAt ? end - Date.parse(b.startedAt) : null;
         return h("tr", { class: "build-row", "data-build": b.id, "data-state": b.state },

@@ -53,7 +53,8 @@ export function createDataChart(container, d, { onVisible } = {}) {
   const ohlc = isOhlc(d);
   const info = h("div", { class: "chart-info" });
   const box = h("div", { class: "chart", "data-testid": "chart" });
-  container.append(box, info);
+  const empty = h("div", { class: "chart-empty", hidden: true }, "Nothing built in this range: build it below, or zoom out.");
+  container.append(h("div", { class: "chart-frame" }, box, empty), info);
   const chart = LC.createChart(box, {
     height: 360, layout: { background: { color: "#ffffff" }, textColor: "#334155" },
     grid: { vertLines: { color: "#f1f5f9" }, horzLines: { color: "#f1f5f9" } },
@@ -121,6 +122,7 @@ export function createDataChart(container, d, { onVisible } = {}) {
       state.to = toMs;
       state.interval = got.interval;
       draw(got.points);
+      empty.hidden = got.points.length > 0;
       state.ignoreUntil = Date.now() + 400;
       if (got.points.length) chart.timeScale().setVisibleRange({ from: got.from / 1000, to: toMs / 1000 });
       info.dataset.interval = got.interval;
