@@ -118,6 +118,18 @@ describe.skipIf(!hasChromium("web-pages.test.ts"))("the web UI's pages", () => {
     await page.close();
   });
 
+  it("a dataset without OHLC fields is drawn as lines of its numeric fields", async () => {
+    const { page, failed } = await web.open("/#/d/mock-multi-rsi/0.2.0");
+    const info = page.locator(".chart-info[data-points]");
+    await info.waitFor({ timeout: 30_000 });
+    // 2020-06-01 to 2020-12-31 for the first of the 3 tickers
+    expect(await info.innerText()).toMatch(/^AAPL · raw 1d rows · 214 points · 2020-06-01 → 2020-12-31 23:59:59$/);
+    expect(await chartPixels(page, [0x25, 0x63, 0xeb])).toBeGreaterThan(300); // the rsi line
+    expect(await page.locator("#key-select option").allInnerTexts()).toEqual(["AAPL", "GOOG", "MSFT"]);
+    expect(failed).toEqual([]);
+    await page.close();
+  });
+
   it("the chart asks ds.bars for resampled data when zoomed out and raw rows of the visible range when zoomed in", async () => {
     const { page, failed } = await web.open("/#/d/mock-minute-bars/0.1.0");
     const reads: { bars: boolean; startAt: string; endAt: string }[] = [];
