@@ -35,7 +35,7 @@ export const catalogBody = z.strictObject({
   datasets: z.array(z.strictObject({
     name: z.string(), version: z.string(),
     kind: z.enum(["built", "transform", "written", "source"]).meta({ description: "From the builder: builder.ts/builder.sql built, transform:<kind>, external written, source:<kind>" }),
-    rows: z.number().int(), rows_estimated: z.boolean().meta({ description: "rows is the planner's estimate (a million rows or more), else an exact count" }),
+    rows: z.number().int(), rows_estimated: z.boolean().meta({ description: "rows is the planner's estimate (100,000 rows or more), else an exact count" }),
     points: z.number().int().meta({ description: "Calendar points from the start date to now (or the last built point, if later)" }),
     built_points: z.number().int(), coverage: z.number().min(0).max(1).meta({ description: "built_points / points" }),
     stale: z.array(range.extend({ keys: z.array(z.record(z.string(), z.unknown())) })).meta({ description: "Built slot ranges [start, end) outdated for some keys" }),

@@ -23,9 +23,10 @@ begin
     version := v.version;
     kind := case when v.builder = 'external' then 'written' when v.builder like 'transform:%' then 'transform'
                  when v.builder like 'source:%' then 'source' else 'built' end;
-    -- an exact count up to a million rows; past it the planner's figure (ANALYZE runs after large builds)
+    -- an exact count below 100,000 rows (a few ms); from there the planner's figure, which
+    -- ds_private.analyze_after_build keeps current after large builds (never analyzed: exact)
     select c.reltuples into v_estimate from pg_catalog.pg_class c where c.oid = format('ds_data.%I', v.table_name)::regclass;
-    rows_estimated := v_estimate >= 1000000;
+    rows_estimated := v_estimate >= 100000;
     if rows_estimated then
       row_count := v_estimate::bigint;
     else
@@ -55,4 +56,4 @@ begin
   end loop;
 end;
 $$;
-comment on function ds_server.catalog(text, text) is 'The web UI''s catalog: every dataset version (or the one named), by name then semver, with its kind (built, transform, written, source), its rows (exact below a million, else the planner''s estimate: rows_estimated), its calendar points from the start date to now and how many are built (coverage, 0 to 1), its stale ranges [start, end) with their keys, the ranges its in-flight chunks cover, and its latest build (id, state, progress, DS code of its error, when it was made and ended).';
+comment on function ds_server.catalog(text, text) is 'The web UI''s catalog: every dataset version (or the one named), by name then semver, with its kind (built, transform, written, source), its rows (exact below 100,000, else the planner''s estimate: rows_estimated), its calendar points from the start date to now and how many are built (coverage, 0 to 1), its stale ranges [start, end) with their keys, the ranges its in-flight chunks cover, and its latest build (id, state, progress, DS code of its error, when it was made and ended).';
