@@ -137,6 +137,29 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     await root.page.close();
   });
 
+  it("the coverage timeline shows the points a write made stale, per key", async () => {
+    const bar = (ticker: string, i: number, bump = 0) => {
+      const open = 100 + i + (ticker === "BBB" ? 50 : 0);
+      return { ts: new Date(Date.parse("2024-03-01T14:30:00Z") + i * 60_000).toISOString(), ticker, open, high: open + 1 + bump, low: open - 1, close: open + 0.5, volume: 10 };
+    };
+    const write = (rows: unknown[]) => web.db.pool.query("select * from ds.write('w-bars', '0.1.0', $1::jsonb)", [JSON.stringify(rows)]);
+    await write(["AAA", "BBB"].flatMap((t) => Array.from({ length: 30 }, (_, i) => bar(t, i))));
+    const { id } = (await web.db.pool.query("select ds.build('w-bars-5m', '0.1.0', '2024-03-01 14:30Z', '2024-03-01 14:55Z') as id")).rows[0];
+    expect((await web.db.pool.query("select ds.wait($1, '60 seconds') as s", [id])).rows[0].s).toBe("succeeded");
+    await write([bar("AAA", 17, 5)]); // 14:47 AAA: a higher high; the 14:45 bar of AAA is stale
+    const { page, failed } = await web.open("/#/d/w-bars-5m/0.1.0");
+    await page.fill("#range-start", "2024-03-01T14:00");
+    await page.fill("#range-end", "2024-03-01T15:30");
+    await page.click("#apply-range");
+    await page.locator(".timeline .tl-stale").waitFor();
+    expect(await page.locator(".timeline .tl-stale title").textContent()).toBe("stale: 2024-03-01 14:45 → 2024-03-01 14:50");
+    expect(await page.locator(".timeline .tl-built").count()).toBe(1);
+    expect(await page.locator(".legend").innerText()).toMatch(/stale \(1\)/);
+    await web.screenshot(page, "stale");
+    expect(failed).toEqual([]);
+    await page.close();
+  });
+
   it("the catalog filters by tag and the builds page lists every build with its state and error", async () => {
     const { page, failed } = await web.open("/");
     await page.locator("tr.dataset-row").first().waitFor();
@@ -149,7 +172,7 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     await page.goto(`${web.server.url}/#/builds`);
     await page.locator("tr.build-row").first().waitFor();
     const states = await page.locator("tr.build-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-state")));
-    expect(states).toEqual(["cancelled", "failed", "succeeded"]);
+    expect(states).toEqual(["succeeded", "cancelled", "failed", "succeeded"]);
     await web.screenshot(page, "builds");
     expect(failed).toEqual([]);
     await page.close();
