@@ -44,7 +44,7 @@ export function groupsTable(d, groups) {
 
 export function createRowsTable(container, d) {
   const body = h("div", { class: "rows-wrap" });
-  const status = h("span", { class: "muted page-info" });
+  const status = h("span", { class: "muted page-info" }, "loading…");
   const newer = h("button", { class: "newer", disabled: true }, "← newer");
   const older = h("button", { class: "older", disabled: true }, "older →");
   container.append(h("div", { class: "pager" }, newer, status, older), body);

@@ -19,6 +19,7 @@ export async function renderTimeline(container, d, fromMs, toMs) {
       ? s("rect", { class: cls, x: a, y, width: Math.max(1.5, b - a), height: hgt }, s("title", {}, `${label}: ${fmtTime(r.start)} → ${fmtTime(r.end)}`))
       : null;
   });
+  const short = toMs - fromMs < 4 * 86400_000; // ticks with times
   const missingRanges = missing.nodes.map((n) => ({ start: n.start.value, end: n.end.value }));
   const svg = s("svg", { class: "timeline", viewBox: `0 0 ${W} 58`, preserveAspectRatio: "none", role: "img", "aria-label": "coverage timeline" },
     s("rect", { class: "tl-bg", x: 0, y: 4, width: W, height: 30 }),
@@ -27,7 +28,7 @@ export async function renderTimeline(container, d, fromMs, toMs) {
     band("tl-stale", d.stale ?? [], 4, 30, "stale"),
     band("tl-building", d.building ?? [], 36, 8, "being built"),
     ...[0, 0.25, 0.5, 0.75, 1].map((f) => s("text", { x: f * W, y: 56, "text-anchor": f === 0 ? "start" : f === 1 ? "end" : "middle", class: "tl-tick" },
-      fmtTime(fromMs + f * (toMs - fromMs)).slice(0, 10))));
+      short ? fmtTime(fromMs + f * (toMs - fromMs)) : fmtTime(fromMs + f * (toMs - fromMs)).slice(0, 10))));
   const legend = h("div", { class: "legend" },
     h("span", { class: "sw built" }), ` built (${fmtInt(d.built_points)} of ${fmtInt(d.points)} points overall) `,
     h("span", { class: "sw missing" }), ` missing (${fmtInt(missing.totalCount)} ranges here) `,
