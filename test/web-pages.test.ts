@@ -151,10 +151,13 @@ describe.skipIf(!hasChromium("web-pages.test.ts"))("the web UI's pages", () => {
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
     for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -300);
     await page.locator('.chart-info[data-interval="raw"]').waitFor({ timeout: 30_000 });
-    const last = reads.at(-1)!;
-    expect(last.bars).toBe(false);
-    const span = Date.parse(last.endAt) - Date.parse(last.startAt);
-    expect(span).toBeLessThan(2 * 86400_000); // not the 7 days first shown
+    // what the chart shows: raw minutes of a range narrower than the first (the visible one)
+    const shown = /· (\d{4}-\d\d-\d\d[ \d:]*) → (\d{4}-\d\d-\d\d[ \d:]*)$/.exec(await info.innerText())!;
+    const span = Date.parse(`${shown[2]!.trim().replace(" ", "T")}Z`) - Date.parse(`${shown[1]!.trim().replace(" ", "T")}Z`);
+    expect(span).toBeLessThan(0.8 * (Date.parse("2024-01-09T21:00:00Z") - Date.parse("2024-01-02T14:30:00Z")));
+    // and it read that range alone, raw (GraphQL data, not bars)
+    const read = reads.find((r) => !r.bars && Math.abs(Date.parse(r.endAt) - Date.parse(r.startAt) - span) < 60_000);
+    expect(read, JSON.stringify(reads)).toBeDefined();
     expect(Number(await info.getAttribute("data-points"))).toBeGreaterThan(10);
     expect(await chartPixels(page, GREEN) + await chartPixels(page, RED)).toBeGreaterThan(200);
     await web.screenshot(page, "chart-zoomed");
