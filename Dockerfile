@@ -10,6 +10,7 @@ COPY db ./db
 COPY datasets ./datasets
 COPY worker ./worker
 COPY server ./server
+COPY web ./web
 COPY sql ./sql
 COPY migrations ./migrations
 COPY calendars ./calendars

@@ -1,6 +1,6 @@
 /**
- * The whole HTTP server of `ds serve` and `ds up`: REST (seed-compatible), health and
- * metrics, and GraphQL with subscriptions, on one port.
+ * The whole HTTP server of `ds serve` and `ds up`: the web UI at `/`, REST (seed-compatible),
+ * health and metrics, and GraphQL with subscriptions, on one port.
  */
 import type pg from "pg";
 import { BuilderPool } from "../worker/builder-pool.ts";
@@ -12,6 +12,7 @@ import { createHealthMount } from "./health/health-mount.ts";
 import { startHttpServer, type RunningServer } from "./http-server.ts";
 import type { ServerContext } from "./mount.ts";
 import { createRestMount } from "./rest/rest-mount.ts";
+import { createWebMount } from "./web/web-mount.ts";
 import { resolveLimits, type RequestLimits } from "./request-limits.ts";
 
 export interface ServeOptions {
@@ -45,6 +46,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   const builderThreads = { name: "builder threads", handle: () => false, close: () => ctx.builders!.close() };
   const keyListener = { name: "API keys", handle: () => false, close: () => apiKeys.close() };
-  const mounts = [createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx, { poolSize: options.graphqlPoolSize }), builderThreads, keyListener];
+  const mounts = [createWebMount(), createHealthMount(ctx), createRestMount(ctx), await createGraphqlMount(ctx, { poolSize: options.graphqlPoolSize }), builderThreads, keyListener];
   return startHttpServer(mounts, { host: options.host, port: options.port });
 }

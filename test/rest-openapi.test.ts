@@ -44,7 +44,7 @@ describe("the OpenAPI document", () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe("3.1.0");
     expect(Object.fromEntries(Object.entries(body.paths as Record<string, object>).map(([p, ops]) => [p, Object.keys(ops).sort()]))).toEqual({
-      "/api/v1/status": ["get"], "/api/v1/datasets": ["get"], "/api/v1/build/{name}/{version}": ["post"], "/api/v1/data/{name}/{version}": ["delete", "get", "post"],
+      "/api/v1/status": ["get"], "/api/v1/catalog": ["get"], "/api/v1/datasets": ["get"], "/api/v1/build/{name}/{version}": ["post"], "/api/v1/data/{name}/{version}": ["delete", "get", "post"],
       "/api/v1/stream/{name}/{version}": ["get"],
     });
     expect(body.components.schemas.Data.required).toEqual(["dataset_name", "dataset_version", "total_timestamps", "returned_timestamps", "rows"]);

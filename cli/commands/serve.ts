@@ -10,7 +10,7 @@ export const serve: Verb = {
     const { help, values } = parseVerbArgs("serve", usage, args, { host: { type: "string" }, port: { type: "string" } });
     if (help) {
       console.log(`usage: ds serve ${usage}
-Serves GraphQL at /graphql (GraphiQL at /graphiql, subscriptions over WebSocket), the REST API
+Serves the web UI at /, GraphQL at /graphql (GraphiQL at /graphiql, subscriptions over WebSocket), the REST API
 of the original builder server at /api/v1, /health and /metrics. API keys: API_KEYS=label:sha256hex,...
 Works on a read-only standby (writes answer DS036) and through a transaction pooler.`);
       return 0;
@@ -23,6 +23,7 @@ Works on a read-only standby (writes answer DS036) and through a transaction poo
       const { startServer } = await import("../../server/start-server.ts");
       const server = await startServer({ pool: ctx.pool, databaseUrl: ctx.db.url, buildersDir: ctx.buildersDir, connection: ctx.kind, ...listen });
       console.log(`datastream server on ${server.url}${ctx.kind.inRecovery ? " (read-only standby: writes answer DS036)" : ""}${ctx.kind.pooled ? " (through a transaction pooler)" : ""}
+  web UI:   ${server.url}/
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
   REST:     ${server.url}/api/v1/status${await keyAdvice(ctx.pool)}
   health:   ${server.url}/health   metrics: ${server.url}/metrics`);

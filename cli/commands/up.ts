@@ -23,6 +23,7 @@ export const up: Verb = {
       console.log(`datastream is up
   database: ${shown.toString()}${ctx.db.embedded ? ` (embedded PostgreSQL in ${ctx.db.dir})` : ""}
   psql:     psql '${shown.toString()}' -c "select ds.build('mock-ohlc', '0.1.0', '2024-01-01', '2024-01-31')"
+  web UI:   ${server.url}/
   GraphQL:  ${server.url}/graphql   (GraphiQL: ${server.url}/graphiql)
   REST:     ${server.url}/api/v1/status${await keyAdvice(ctx.pool)}
   health:   ${server.url}/health   metrics: ${server.url}/metrics

@@ -29,6 +29,27 @@ export const datasetsBody = z.strictObject({
   datasets: z.array(z.strictObject({ name: z.string(), version: z.string(), has_data: z.boolean() })),
 }).meta({ id: "Datasets" });
 
+const range = z.strictObject({ start: z.string(), end: z.string() });
+
+export const catalogBody = z.strictObject({
+  datasets: z.array(z.strictObject({
+    name: z.string(), version: z.string(),
+    kind: z.enum(["built", "transform", "written", "source"]).meta({ description: "From the builder: builder.ts/builder.sql built, transform:<kind>, external written, source:<kind>" }),
+    rows: z.number().int(), rows_estimated: z.boolean().meta({ description: "rows is the planner's estimate (100,000 rows or more), else an exact count" }),
+    points: z.number().int().meta({ description: "Calendar points from the start date to now (or the last built point, if later)" }),
+    built_points: z.number().int(), coverage: z.number().min(0).max(1).meta({ description: "built_points / points" }),
+    stale: z.array(range.extend({ keys: z.array(z.record(z.string(), z.unknown())) })).meta({ description: "Built slot ranges [start, end) outdated for some keys" }),
+    building: z.array(range).meta({ description: "Ranges its chunks in flight cover" }),
+    description: z.string().nullable(), calendar: z.string(), granularity: z.string(), start: z.string(),
+    tags: z.record(z.string(), z.unknown()), key: z.array(z.string()), schema: z.array(z.record(z.string(), z.unknown())), builder: z.string(),
+    dependencies: z.array(z.record(z.string(), z.unknown())), is_newest: z.boolean(), first_built: z.string().nullable(), last_built: z.string().nullable(),
+    latest_build: z.strictObject({
+      id: z.number().int(), state: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), progress: z.number().min(0).max(1),
+      error_code: z.string().nullable(), created_at: z.string(), finished_at: z.string().nullable(),
+    }).nullable(),
+  })),
+}).meta({ id: "Catalog" });
+
 const rowGroup = z.strictObject({
   timestamp: naive,
   data: z.array(z.record(z.string(), z.unknown())).meta({ description: "The rows of that timestamp (fields of the dataset's schema), in key order" }),
@@ -113,12 +134,20 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     info: {
       title: "datastream REST API",
       version: "1",
-      description: "The REST API of the original builder server (same routes, shapes and status codes), plus key filters, limit and interval on /data. Every route but /status, /openapi.json and /docs needs `Authorization: Bearer <key>` (`ds api-key create NAME`).",
+      description: "The REST API of the original builder server (same routes, shapes and status codes), plus key filters, limit and interval on /data. Every route but /status, /catalog, /openapi.json and /docs needs `Authorization: Bearer <key>` (`ds api-key create NAME`).",
     },
     components: { securitySchemes: { key: { type: "http", scheme: "bearer", description: "An API key (ds api-key create NAME)" } } },
     security: [{ key: [] }],
     paths: {
       "/api/v1/status": { get: { summary: "Health of the API", security: [], responses: { "200": json(statusBody, "Up") } } },
+      "/api/v1/catalog": {
+        get: {
+          summary: "The web UI's catalog: every dataset version with its kind, rows, coverage of its calendar, stale and in-flight ranges and latest build (open, like GraphQL's anonymous reads)",
+          security: [],
+          requestParams: { query: z.object({ name: z.string().optional(), version: z.string().optional() }) },
+          responses: { "200": json(catalogBody, "The catalog (one version with name and version)"), ...errors(503) },
+        },
+      },
       "/api/v1/datasets": { get: { summary: "Every dataset version, with whether it has rows", responses: { "200": json(datasetsBody, "The catalog"), ...errors(401, 503) } } },
       "/api/v1/build/{name}/{version}": {
         post: {

@@ -1,9 +1,10 @@
 /**
  * The REST API of the original Python builder server, under /api/v1, on plain node:http
  * (a handful of routes do not need a router library), described by openapi.ts. Every route
- * but /status, /openapi.json and /docs needs `Authorization: Bearer <key>` with a stored key
+ * but /status, /catalog, /openapi.json and /docs needs `Authorization: Bearer <key>` with a stored key
  * or one of API_KEYS; without any key every such request is refused with 401 — fail
- * closed, as the original server is.
+ * closed, as the original server is. /catalog (the web UI's) is open too: it shows what
+ * anonymous GraphQL (ds_reader) may read already.
  *
  * Order of checks, as FastAPI's: route (404, 405), key (401), query parameters (422),
  * version and timestamps (400), then the database (404 unknown dataset, 422 no calendar
@@ -13,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Mount, ServerContext } from "../mount.ts";
 import { postBuild } from "./build-route.ts";
 import { getDatasets, getStatus } from "./catalog-routes.ts";
+import { getCatalog } from "./web-catalog-route.ts";
 import { deleteData, getData, type Target } from "./data-route.ts";
 import { getDocs, getDocsAsset, getOpenApi } from "./docs-routes.ts";
 import { HttpError } from "./http-error.ts";
@@ -39,6 +41,7 @@ const routes: Route[] = [
   // the asset's file name comes as the target's name (the second group is empty)
   { method: "GET", path: /^\/api\/v1\/docs\/([a-z-]+\.(?:css|js))()$/, open: true, handle: (_ctx, res, asset) => getDocsAsset(res, asset.name) },
   { method: "GET", path: /^\/api\/v1\/datasets$/, handle: (ctx, res) => getDatasets(ctx, res) },
+  { method: "GET", path: /^\/api\/v1\/catalog$/, open: true, handle: (ctx, res, _target, query) => getCatalog(ctx, res, query) },
   { method: "POST", path: new RegExp(`^/api/v1/build/${target}$`), handle: postBuild },
   { method: "GET", path: new RegExp(`^/api/v1/data/${target}$`), handle: getData },
   { method: "DELETE", path: new RegExp(`^/api/v1/data/${target}$`), handle: deleteData },
