@@ -5,9 +5,11 @@
  * and jitter (backoff.ts) on ccxt's transient errors (NetworkError: 429, 5xx, timeouts,
  * dropped connections; BadResponse: a body that is not the JSON it should be).
  *
- * Trap (docs/sources.md): ccxt's parseJson swallows invalid JSON and returns undefined, so
- * a truncated page reads as an empty page — the end of the data. The instance's parseJson
- * is wrapped to throw BadResponse instead, which is retried.
+ * Traps (docs/sources.md): ccxt's parseJson swallows invalid JSON and returns undefined, so
+ * a truncated page reads as an empty page — the end of the data: the instance's parseJson
+ * is wrapped to throw BadResponse instead, which is retried. And an exchange maps the error
+ * code in a 429's or 5xx's JSON body to a final error class: the instance's onRestResponse
+ * turns those statuses into RateLimitExceeded / ExchangeNotAvailable first.
  */
 import ccxt, { type Exchange } from "ccxt";
 import { withBackoff } from "./backoff.ts";
@@ -46,6 +48,14 @@ function exchangeFor(source: CcxtSource, origin: string | null, creds: Credentia
   // market data needs no currencies (often a private endpoint)
   exchange.has = { ...exchange.has, fetchCurrencies: false };
   if (origin) exchange.urls = { ...exchange.urls, api: withOrigins(exchange.urls.api, origin) };
+  // the HTTP status decides what is transient, before the exchange maps its body's error code
+  const onRestResponse = exchange.onRestResponse.bind(exchange);
+  exchange.onRestResponse = (status: number, statusText: string, url: string, method: string, headers: unknown, body: string, ...rest: unknown[]) => {
+    const said = () => `${source.exchange} ${status} ${statusText}: ${String(body).slice(0, 200)}`;
+    if (status === 429) throw new ccxt.RateLimitExceeded(said());
+    if (status >= 500) throw new ccxt.ExchangeNotAvailable(said());
+    return (onRestResponse as (...args: unknown[]) => string)(status, statusText, url, method, headers, body, ...rest);
+  };
   const parseJson = exchange.parseJson.bind(exchange);
   exchange.parseJson = (text: string) => {
     const value = parseJson(text);

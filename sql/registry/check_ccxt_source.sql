@@ -7,6 +7,7 @@ language plpgsql volatile as $$
 declare
   v_fetch text := coalesce(source ->> 'fetch', 'ohlcv');
   v_expected jsonb;
+  v_key text[] := case v_fetch when 'ohlcv' then array['symbol'] else array['symbol', 'id'] end;
   v_field text;
 begin
   select f into v_field from jsonb_object_keys(source) f
@@ -32,11 +33,11 @@ begin
       'a ccxt source fetches "ohlcv" (bars at the dataset''s granularity) or "trades" (ticks)', 'Write fetch = "ohlcv" or fetch = "trades".');
   end if;
   if (select jsonb_object_agg(f ->> 'name', f ->> 'type') from jsonb_array_elements(schema) f) <> v_expected
-     or key <> case v_fetch when 'ohlcv' then array['symbol'] else array['symbol', 'id'] end then
+     or key <> v_key then
     perform ds_private.raise_definition_error('DS059', format('the schema does not match fetch = %L', v_fetch), dataset, version, 'schema',
       format('fetch = %L writes exactly the fields %s with key %s', v_fetch,
         (select string_agg(e.key || ' ' || e.value, ', ') from jsonb_each_text(v_expected) e),
-        case v_fetch when 'ohlcv' then '["symbol"]' else '["symbol", "id"]' end),
+        to_jsonb(v_key)),
       'Declare these fields in [schema] (nullable or not) and that key.');
   end if;
 end;

@@ -55,6 +55,9 @@ function binanceRoutes(): Record<string, Route> {
     "/api/v3/exchangeInfo": () => ok(json("binance/exchangeInfo.json")),
     "/fapi/v1/exchangeInfo": () => ok(json("binance/exchangeInfo-empty.json")),
     "/dapi/v1/exchangeInfo": () => ok(json("binance/exchangeInfo-empty.json")),
+    // asked by ccxt's loadMarkets when credentials are set
+    "/sapi/v1/margin/allPairs": () => ok([]),
+    "/sapi/v1/margin/isolated/allPairs": () => ok([]),
     "/api/v3/klines": (q) => ok(page(klines[q.get("symbol")!]?.[q.get("interval")!] ?? [], (r) => r[0] as number, q, 1000, 500)),
     "/api/v3/aggTrades": (q) => ok(page(trades[q.get("symbol")!] ?? [], (r) => r.T, q, 1000, 500)),
   };
