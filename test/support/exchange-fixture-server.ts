@@ -26,7 +26,7 @@ export interface ExchangeFixtureServer {
   /** Requests per path, faulty ones included. */
   requests: Map<string, number>;
   /** Every request's path and query, in order. */
-  log: { path: string; query: URLSearchParams; headers: IncomingMessage["headers"] }[];
+  log: { path: string; query: URLSearchParams; headers: IncomingMessage["headers"]; at: number }[];
   /** Queues `times` faults on a path (the next requests of that path get them, in order). */
   fail(path: string, fault: Fault, times?: number): void;
   /** Requests of a path. */
@@ -71,7 +71,7 @@ export async function startExchangeFixtureServer(extra: Record<string, Route> = 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fixture");
     requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
-    log.push({ path: url.pathname, query: url.searchParams, headers: req.headers });
+    log.push({ path: url.pathname, query: url.searchParams, headers: req.headers, at: performance.now() });
     const fault = faults.get(url.pathname)?.shift();
     if (fault && "drop" in fault) return void req.socket.destroy();
     const route = routes[url.pathname];
