@@ -38,7 +38,8 @@ export async function withBackoff<T>(attempt: () => Promise<T>, options: Backoff
       if (retry > options.retries || !options.retryable(err) || options.signal?.aborted) throw err;
       const wait = backoffDelay(retry, options.baseMs, options.capMs, options.random);
       options.onRetry?.(err, retry, wait);
-      await sleep(wait, undefined, { signal: options.signal });
+      // an abort while waiting ends with the signal's reason, as throwIfAborted does
+      await sleep(wait, undefined, { signal: options.signal }).catch((e: unknown) => Promise.reject(options.signal?.reason ?? e));
     }
   }
 }
