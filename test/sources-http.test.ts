@@ -108,9 +108,8 @@ describe("http sources", () => {
     for (const [path, gap] of [["/v1/bars", 150], ["/api/v3/klines", 150 * 0.4]] as const) {
       const times = server.log.filter((l) => l.path === path).map((l) => l.at);
       expect(times.length).toBeGreaterThanOrEqual(3);
-      const gaps = times.slice(1).map((t, i) => t - times[i]!);
-      // timers may fire a few ms early
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(gap * 0.9);
+      // over the whole run (one request reaching the server late must not count twice); timers may fire a few ms early
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((times.length - 1) * gap * 0.9);
     }
   });
 });
