@@ -55,7 +55,7 @@ export const errorCodes = {
   DS052: "no active API key has that label (`ds api-key revoke`)",
   DS059: "invalid `[source]` table: unknown kind or field, a bad exchange, symbols, api-url or URL template, a schema or key that does not match what the source writes, or a builder, transform, `[write]` or dependencies next to it",
   DS060: "a source still failed after its retries (429, 5xx, timeouts, dropped connections, truncated bodies): the chunk is retried up to `max-attempts`",
-  DS061: "a source answered something unusable (unknown exchange, market or timeframe, a 4xx, rows that do not map onto the schema, an unset `api-url-env` variable): the chunk fails at once",
+  DS061: "a source answered something unusable (unknown exchange, market or timeframe, a 4xx, rows that do not map onto the schema, an unset `api-url-env` variable, a slot that has not ended): the chunk fails at once",
   DS062: "a source refused its credentials or lacks them (401, 403, an authentication error); credentials come only from `DS_SOURCE_<ID>_API_KEY`/`_SECRET`",
 } as const satisfies Record<`DS${string}`, string>;
 

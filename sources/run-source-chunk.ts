@@ -28,6 +28,7 @@ export type SourceSpec = TaskSpec & { source: (CcxtSource | HttpSource) & { symb
  * transaction of its own; in a dry run on the dry run's client, inside its transaction.
  */
 export async function runSourceChunk(db: pg.Pool | pg.ClientBase, spec: SourceSpec, signal: AbortSignal = new AbortController().signal): Promise<number> {
+  checkClosed(spec);
   const deadline = AbortSignal.timeout(spec.timeout_ms);
   const rows = await fetchChunk(spec, AbortSignal.any([signal, deadline])).catch((err: unknown) => {
     if (deadline.aborted && !signal.aborted) {
@@ -38,6 +39,21 @@ export async function runSourceChunk(db: pg.Pool | pg.ClientBase, spec: SourceSp
   });
   signal.throwIfAborted();
   return writeRows(db, spec, rows);
+}
+
+/**
+ * A fetched range is covered for good (never fetched again), so a slot that has not ended —
+ * the bar still forming — must not be fetched: DS061 (ds.refresh, what [refresh] schedule
+ * runs, builds up to the last slot that ended).
+ */
+function checkClosed(spec: TaskSpec, now = Date.now()): void {
+  const end = Math.max(...spec.points.map(([, upper]) => upper));
+  if (end > now) {
+    throw new DsError("DS061", `${spec.dataset} ${spec.version}: the chunk reaches slots that have not ended (up to ${new Date(end).toISOString()}): their rows are not final`, {
+      detail: "a fetched range is covered and never fetched again",
+      hint: "Build up to the last slot that ended: select ds.refresh(dataset, version), or [refresh] schedule in config.toml.",
+    });
+  }
 }
 
 /** The chunk's rows from its source, in its slots and keys, validated; ascending by ts. */

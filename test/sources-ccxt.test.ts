@@ -126,6 +126,25 @@ describe("ccxt sources", () => {
     expect(server.count("/api/v3/klines")).toBe(0);
   });
 
+  it("refuses to fetch slots that have not ended (DS061): a forming bar would be covered for good", async () => {
+    // the current hour: its bar is still forming
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    const result = await build("btc-bars", hour, hour);
+    expect(result).toMatchObject({ state: "failed", error_code: "DS061" });
+    expect(result.error).toMatch(/slots that have not ended/);
+    expect(server.count("/api/v3/klines")).toBe(0);
+  });
+
+  it("ds.refresh (what [refresh] schedule runs) fetches only what is missing up to the last slot that ended", async () => {
+    // btc-bars-faults has day 2 built (an earlier test): a refresh up to 2024-01-04 fetches days 1 and 3
+    const { id } = await db.one<{ id: string }>("select ds.refresh('btc-bars-faults', '0.1.0', '2024-01-04') as id");
+    expect((await db.one("select ds.wait($1, '60 seconds') as state", [id])).state).toBe("succeeded");
+    // day 1: BTC 3 pages, ETH 1 empty answer; day 3: BTC 3, ETH 3
+    expect(server.count("/api/v3/klines")).toBe(4 + 6);
+    expect((await bars("btc-bars-faults")).length).toBe(72 + 42);
+    expect((await db.one("select ds.refresh('btc-bars-faults', '0.1.0', '2024-01-04') as id")).id).toBeNull();
+  });
+
   it("fetches trades as ticks page by page, each trade once with its own timestamp", async () => {
     const result = await build("btc-trades", "2024-01-01 00:00", "2024-01-01 00:59");
     expect(result.state).toBe("succeeded");
