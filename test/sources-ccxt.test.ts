@@ -173,5 +173,17 @@ describe("[source] registration", () => {
     await expectSqlState(registerConfigs(db.pool, binanceConfig("bad-url", "ftp://x")), "DS059", /api-url/);
     await expectSqlState(registerConfigs(db.pool, binanceConfig("bad-builder", url, [], ['builder = "builder.ts"'])), "DS059", /no builder/);
     await expectSqlState(registerConfigs(db.pool, binanceConfig("bad-symbols", url).replace('["BTC/USDT", "ETH/USDT"]', "[]")), "DS059", /symbols/);
+    await expectSqlState(registerConfigs(db.pool, binanceConfig("bad-fetch", url).replace('fetch = "ohlcv"', 'fetch = "book"')), "DS059", /unknown fetch/);
+  });
+
+  it("refuses an http source's unknown URL placeholder, a {symbol} without symbols, and an unknown mapped field (DS059)", async () => {
+    const http = (lines: string[]) => [`name = "vendor"`, `version = "0.1.0"`, `calendar = "always-open"`, `granularity = "1h"`, `start-date = 2024-01-01`,
+      `[schema]`, `close = "float"`, `[source]`, `kind = "http"`, ...lines].join("\n");
+    await expectSqlState(registerConfigs(db.pool, http(['url = "https://v.example/b?from={from}"'])), "DS059", /invalid url template/);
+    await expectSqlState(registerConfigs(db.pool, http(['url = "https://v.example/b/{symbol}"'])), "DS059", /invalid url template/);
+    await expectSqlState(registerConfigs(db.pool, http(['url = "https://v.example/b"', 'fields = { open = "o" }'])), "DS059", /invalid fields/);
+    await expectSqlState(registerConfigs(db.pool, http(['url = "https://v.example/b"', 'format = "xml"'])), "DS059", /invalid http source/);
+    await registerConfigs(db.pool, http(['url = "https://v.example/b?from={start}&to={end_ms}"', 'fields = { ts = "t", close = "c" }']));
+    expect((await db.one("select builder from ds.datasets where name = 'vendor'")).builder).toBe("source:http");
   });
 });
