@@ -5,6 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY cli ./cli
+COPY common ./common
 COPY db ./db
 COPY datasets ./datasets
 COPY worker ./worker

@@ -69,7 +69,7 @@ export async function profileChunks(pool: pg.Pool, dataset: string, rowsPerPoint
       lap("start_task");
       const blocks: Uint8Array[] = [];
       const request = {
-        buildersDir: benchBuilders, dataset: spec.dataset, version: spec.version, builder: spec.builder, env_vars: spec.env_vars,
+        buildersDir: benchBuilders, dataset: spec.dataset, version: spec.version, builder: spec.builder, code_hash: spec.code_hash, env_vars: spec.env_vars,
         schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies: [],
       };
       const written = await threads.run(request, { timeoutMs: spec.timeout_ms }, async (b) => void blocks.push(b));

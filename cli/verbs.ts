@@ -16,6 +16,7 @@ export const verbs: Record<string, VerbEntry> = {
   worker: { summary: "run builders for queued chunks (safe to run many times)", load: async () => (await import("./commands/worker.ts")).worker },
   serve: { summary: "GraphQL, REST, health and metrics over HTTP (default http://127.0.0.1:4000)", load: async () => (await import("./commands/serve.ts")).serve },
   build: { summary: "build a dataset version and its dependencies over [START, END]", load: async () => (await import("./commands/build.ts")).build },
+  rebuild: { summary: "rebuild a dataset version over [START, END] even where built (after its builder code changed)", load: async () => (await import("./commands/build.ts")).rebuild },
   data: { summary: "print the rows of a dataset version in [START, END] (table, csv or json)", load: async () => (await import("./commands/data.ts")).data },
   import: { summary: "write the rows of a CSV file into a dataset fed from outside ([write])", load: async () => (await import("./commands/import.ts")).importRows },
   delete: { summary: "delete the rows of a dataset version in [START, END] and invalidate its dependents there", load: async () => (await import("./commands/delete.ts")).remove },

@@ -43,6 +43,8 @@ export interface DatasetDefinition {
   description: string | null;
   /** The builder file; null with a [transform] (registration stores "transform:<kind>"). */
   builder: string | null;
+  /** SHA-256 of the builder file and its local imports (datasets/code-hash.ts), added by ds sync. */
+  code_hash?: string;
   /** The text of a .sql builder, read by loadDatasetConfig (a SQL builder, docs/sql-builders.md). */
   builder_sql?: string;
   /** The [transform] table: { kind, ...parameters } — a built-in transform instead of a builder. */

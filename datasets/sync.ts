@@ -1,6 +1,6 @@
 /**
  * `ds sync`: parse every config.toml under a builders directory (all file errors before the
- * database is touched), then register the whole tree with one call of
+ * database is touched), hash each builder's code (datasets/code-hash.ts), then register the whole tree with one call of
  * `ds.register_datasets` in one transaction. A database error names the config file of the
  * dataset it concerns.
  *
@@ -10,6 +10,7 @@
 import type pg from "pg";
 import { DsError, toDsError } from "../db/errors.ts";
 import { withTransaction } from "../db/transaction.ts";
+import { builderCodeHash } from "./code-hash.ts";
 import { type DatasetDefinition, loadDatasetConfig } from "./config.ts";
 import { discoverConfigs } from "./discover.ts";
 
@@ -54,9 +55,23 @@ function fileOf(err: DsError, loaded: Loaded[]): string | undefined {
   return (exact ?? loaded.find(({ definition: d }) => text.includes(`dataset "${d.name}"`)))?.file;
 }
 
+/** Adds the code hash of each builder file (its code version); DS019 naming the file when it cannot be read. */
+async function addCodeHashes(buildersDir: string, loaded: Loaded[]): Promise<void> {
+  await Promise.all(loaded.map(async ({ file, definition: d }) => {
+    if (!d.builder || d.source) return; // a [source] has no code (a builder next to it is DS059)
+    try {
+      d.code_hash = await builderCodeHash(buildersDir, d.name, d.version, d.builder);
+    } catch (err) {
+      throw new DsError("DS019", `${file}: cannot read the code of builder ${d.builder}: ${(err as Error).message.split("\n")[0]}`, {
+        hint: "Fix the builder's syntax or its imports (local modules must exist).", cause: err });
+    }
+  }));
+}
+
 /** Register every dataset version under buildersDir; unchanged versions are left alone. */
 export async function syncDatasets(pool: pg.Pool, buildersDir: string): Promise<SyncResult> {
   const loaded = loadDatasetConfigs(buildersDir);
+  await addCodeHashes(buildersDir, loaded);
   try {
     return await withTransaction(pool, async (client) => (await client.query<{ result: SyncResult }>(
       "select ds.register_datasets($1::jsonb) as result", [JSON.stringify(loaded.map((l) => l.definition))])).rows[0]!.result);

@@ -177,8 +177,8 @@ describe("ds against a fresh database", () => {
     expect((await dsDb("build", "t-child", "0.1.0", "2024-02-01", "2024-02-03")).stdout).toMatch(/^build \d+ queued\n$/);
     const { code, stdout } = await dsDb("status");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^t-root\s+0\.1\.0\s+everyday\s+1d\s+1\s+2024-01-01T00:00:00Z\s+2024-01-05T00:00:00Z$/m);
-    expect(stdout).toMatch(/^t-child\s+0\.1\.0\s+everyday\s+1d\s+0$/m);
+    expect(stdout).toMatch(/^t-root\s+0\.1\.0\s+everyday\s+1d\s+1\s+2024-01-01T00:00:00Z\s+2024-01-05T00:00:00Z\s+[0-9a-f]{8}$/m);
+    expect(stdout).toMatch(/^t-child\s+0\.1\.0\s+everyday\s+1d\s+0\s+[0-9a-f]{8}$/m);
     expect(stdout).toMatch(/^queued or running builds\n/m);
     expect(stdout).toMatch(/^\s*\d+\s+t-child\s+0\.1\.0\s+2024-02-01T00:00:00Z\s+2024-02-03T00:00:00Z\s+queued\s+0\.0%\s+0\/\d+$/m);
   });
@@ -195,7 +195,8 @@ describe("ds against a fresh database", () => {
   it("--json prints one JSON document for status, build, delete, import and calendars", async () => {
     const status = JSON.parse((await dsDb("status", "--json")).stdout);
     expect(status.datasets).toContainEqual({ name: "t-root", version: "0.1.0", calendar: "everyday", granularity: "1d", ranges: 1,
-      first: "2024-01-01T00:00:00Z", last: "2024-01-05T00:00:00Z" });
+      first: "2024-01-01T00:00:00Z", last: "2024-01-05T00:00:00Z", code_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      code_stale: false, code_stale_first: null, code_stale_last: null });
     const queued = status.builds.find((b: { dataset: string }) => b.dataset === "t-child");
     expect(queued).toMatchObject({ version: "0.1.0", start: "2024-02-01T00:00:00Z", end: "2024-02-03T00:00:00Z", state: "queued", progress: 0, points_built: 0 });
     expect(typeof queued.id).toBe("number");

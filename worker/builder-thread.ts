@@ -11,6 +11,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { DsError } from "../db/errors.ts";
+import { checkBuilderCode } from "./code-check.ts";
 import { blockEncoder } from "./copy-rows.ts";
 import type { Entry } from "../builders/builder-types.ts";
 import { expandSlots, windowFor, type LoadedDependency } from "./dependency-entries.ts";
@@ -25,6 +26,8 @@ export interface ChunkRequest {
   dataset: string;
   version: string;
   builder: string;
+  /** The registered code hash; the thread refuses the chunk when its builder's differs (DS067). */
+  code_hash: string | null;
   env_vars: boolean;
   schema: Field[];
   key: string[];
@@ -70,6 +73,7 @@ function addCredit(n: number): void {
 
 async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: ArrayBuffer[]) => void): Promise<number> {
   const builder = await loadBuilder(req.buildersDir, req.dataset, req.version, req.builder, req.env_vars);
+  checkBuilderCode(req, builder.codeHash);
   const context = { dataset: req.dataset, version: req.version, env: builder.env };
   const validate = rowValidator(req.schema);
   // without key, each point's rows are numbered (row_number) in the order the builder returned them

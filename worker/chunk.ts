@@ -19,6 +19,8 @@ export interface TaskSpec {
   version: string;
   table: string;
   builder: string;
+  /** The registered code hash the chunk must be computed with (worker/code-check.ts); null: not checked. */
+  code_hash: string | null;
   step_ms: number;
   schema: Field[];
   key: string[];
@@ -71,7 +73,7 @@ export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, s
   let copy: CopyWriter | null = null;
   try {
     const rows = await builders.run({
-      buildersDir, dataset: spec.dataset, version: spec.version, builder: spec.builder, env_vars: spec.env_vars,
+      buildersDir, dataset: spec.dataset, version: spec.version, builder: spec.builder, code_hash: spec.code_hash, env_vars: spec.env_vars,
       schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies,
     }, { timeoutMs: spec.timeout_ms, signal }, async (data) => {
       if (!copy) {

@@ -2,7 +2,8 @@
  * The graphile-worker task `ds_run_task`: marks the chunk running, builds it in a builder
  * thread, and writes it in one transaction (see chunk.ts; a SQL builder's chunk runs
  * inside PostgreSQL, see sql-chunk.ts). Builder exceptions, timeouts (DS031), crashed
- * builder threads (DS032) and other database errors (serialization failures, lost
+ * builder threads (DS032), a worker whose builder code is not the registered code (DS067,
+ * worker/code-check.ts) and other database errors (serialization failures, lost
  * connections) are retried by graphile-worker up to the dataset's max-attempts; validation
  * and data errors (DS017) and other DS errors fail at once. A chunk that is aborted
  * (cancelled, or taken back while its worker restarts its queue) writes nothing.
@@ -13,6 +14,7 @@ import { DsError } from "../db/errors.ts";
 import { BuilderFailure, ChunkAborted, type BuilderPool } from "./builder-pool.ts";
 import { buildAndWriteChunk, startTask, type TaskSpec } from "./chunk.ts";
 import type { RunningChunks } from "./running-chunks.ts";
+import { isCodeRefusal } from "./code-check.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 import { runSourceChunk, type SourceSpec } from "../sources/run-source-chunk.ts";
 
@@ -44,7 +46,7 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
           if (await taskFinished(pool, taskId)) return;
           throw new ChunkAborted(`task ${taskId} ${TAKEN_BACK}`);
         }
-        const retryable = err instanceof BuilderFailure || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
+        const retryable = err instanceof BuilderFailure || isCodeRefusal(err) || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
         const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;
         const message = err instanceof BuilderFailure || err instanceof DsError
           ? err.message

@@ -24,7 +24,7 @@ begin
   loop
     execute format('alter function %s security definer set search_path = pg_catalog, pg_temp', v_function);
     execute format('grant execute on function %s to %I', v_function,
-      case when v_function::text ~ '^ds\.(build|wait|cancel|delete|write|import_staged|refresh)\(' then 'ds_builder' else 'ds_reader' end);
+      case when v_function::text ~ '^ds\.(build|rebuild|wait|cancel|delete|write|import_staged|refresh)\(' then 'ds_builder' else 'ds_reader' end);
   end loop;
 end
 $$;

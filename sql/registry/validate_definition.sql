@@ -18,7 +18,7 @@ begin
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
                         'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform',
-                        'write', 'refresh', 'timeout', 'source']);
+                        'write', 'refresh', 'timeout', 'code_hash', 'source']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -150,6 +150,7 @@ begin
     'view_name', ds_private.dataset_view_name(v_name), 'table_name', ds_private.dataset_table_name(v_name, v_version),
     'description', definition ->> 'description', 'builder', v_builder.builder,
     'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform, 'source', v_source,
+    'code_hash', ds_private.resolve_code_hash(definition, v_builder.transform),
     'calendar', v_timing.calendar, 'granularity', definition ->> 'granularity', 'step', v_timing.step, 'start_at', v_timing.start_at,
     'schema', v_schema, 'key', to_jsonb(v_key),
     'write_conflict', v_policy.write_conflict, 'refresh_on_write', v_policy.refresh_on_write,
@@ -162,4 +163,4 @@ begin
     'dependencies', ds_private.resolve_dependencies(definition));
 end;
 $$;
-comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder or source, write and refresh policies, dependencies) and returns it resolved for storage.';
+comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder or source, write and refresh policies, code hash, dependencies) and returns it resolved for storage.';

@@ -16,7 +16,10 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        v.coverage, lower(v.coverage) as first_built, upper(v.coverage) - v.step as last_built,
        (select count(*) from unnest(v.coverage))::integer as built_ranges,
        v.write_conflict as conflict, v.refresh_on_write, v.refresh_schedule, v.per_key,
-       coalesce(v.timeout, interval '5 minutes') as timeout
+       coalesce(v.timeout, interval '5 minutes') as timeout,
+       v.code_hash, not isempty(v.code_stale_points * v.coverage) as code_stale,
+       lower(v.code_stale_points * v.coverage) as code_stale_first,
+       upper(v.code_stale_points * v.coverage) - v.step as code_stale_last
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -50,3 +53,7 @@ comment on column ds.datasets.conflict is 'For a dataset written from outside: w
 comment on column ds.datasets.refresh_on_write is 'Whether a write, import or delete of a dependency rebuilds the points it invalidated at once ([refresh] on-write).';
 comment on column ds.datasets.refresh_schedule is 'The cron expression on which workers rebuild what is missing or stale ([refresh] schedule); null when not scheduled.';
 comment on column ds.datasets.per_key is 'Whether a change at one key of a dependency invalidates only that key here (transforms, and builders with [refresh] per-key = true).';
+comment on column ds.datasets.code_hash is 'SHA-256 of the builder code registered by ds sync (the builder file and the local modules it imports), or of the [transform] table; null for a dataset written from outside.';
+comment on column ds.datasets.code_stale is 'True when some built points were computed by older builder code than code_hash; ds.build(..., rebuild => true) or ds rebuild recomputes them.';
+comment on column ds.datasets.code_stale_first is 'First built point computed by older code (null when none).';
+comment on column ds.datasets.code_stale_last is 'Last built point computed by older code (null when none).';

@@ -39,7 +39,13 @@ begin
   -- a task of some keys rebuilt stale rows of covered points: coverage does not change; points
   -- invalidated while it ran stay uncovered (the next build recomputes them)
   if v_task.keys is null then
-    update ds_private.dataset_versions set coverage = coverage + (v_task.covers - v_task.invalidated) where id = v_task.dataset_version_id;
+    -- points computed by the registered code are no longer code-stale; a task that ran code
+    -- registered before a ds sync changed it leaves its points stale
+    update ds_private.dataset_versions
+    set coverage = coverage + (v_task.covers - v_task.invalidated),
+        code_stale_points = case when v_task.code_hash is not distinct from code_hash then code_stale_points - v_task.covers
+                                 else code_stale_points + (v_task.covers - v_task.invalidated) end
+    where id = v_task.dataset_version_id;
   end if;
   update ds_private.tasks t set state = 'succeeded', finished_at = clock_timestamp(), rows_written = complete_task.rows_written, error = null
   where t.id = complete_task.task_id;

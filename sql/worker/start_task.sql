@@ -12,7 +12,8 @@ declare
 begin
   update ds_private.tasks t
   set state = 'running', attempts = t.attempts + 1, started_at = coalesce(t.started_at, now()),
-      worker_id = start_task.worker_id, job_worker = start_task.job_worker
+      worker_id = start_task.worker_id, job_worker = start_task.job_worker,
+      code_hash = (select v.code_hash from ds_private.dataset_versions v where v.id = t.dataset_version_id)
   where t.id = start_task.task_id and t.state in ('queued', 'running')
   returning * into v_task;
   if not found then
@@ -32,6 +33,8 @@ begin
     'version', v_version.version,
     'table', v_version.table_name,
     'builder', v_version.builder,
+    -- the worker refuses the chunk when the code it loaded has another hash (DS065)
+    'code_hash', v_task.code_hash,
     'step_ms', extract(epoch from v_version.step) * 1000,
     'schema', v_version.schema,
     'key', to_jsonb(v_version.key),
@@ -65,7 +68,7 @@ begin
       where d.dataset_version_id = v_version.id), '[]') end);
 end;
 $$;
-comment on function ds_worker.start_task(bigint, uuid, text) is 'Worker API: marks a task running and returns what its chunk needs (points, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds_worker.run_sql_task); null when there is nothing to run.';
+comment on function ds_worker.start_task(bigint, uuid, text) is 'Worker API: marks a task running and returns what its chunk needs (points, the registered code hash, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds_worker.run_sql_task); null when there is nothing to run.';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$
