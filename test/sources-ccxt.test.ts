@@ -11,7 +11,9 @@ import { projectRoot } from "../db/project-root.ts";
 import { startExchangeFixtureServer, type ExchangeFixtureServer } from "./support/exchange-fixture-server.ts";
 import { binanceConfig, registerConfigs } from "./support/source-datasets.ts";
 import { expectSqlState } from "./support/test-database.ts";
-import { useWorkerDatabase } from "./support/worker-fixture.ts";
+import { fixtureBuilders, useWorkerDatabase } from "./support/worker-fixture.ts";
+import { BuilderPool } from "../worker/builder-pool.ts";
+import { dryRunBuild } from "../worker/dry-run.ts";
 
 const recorded = JSON.parse(readFileSync(join(projectRoot(), "test/fixtures/exchanges/binance/klines.json"), "utf8")) as
   Record<string, Record<string, (number | string)[][]>>;
@@ -124,6 +126,25 @@ describe("ccxt sources", () => {
     expect(result).toMatchObject({ state: "failed", error_code: "DS061" });
     expect(result.error).toMatch(/binance has no market XRP\/USDT/);
     expect(server.count("/api/v3/klines")).toBe(0);
+  });
+
+  it("dry-runs a source: fetched and written in the caller's transaction, nothing left after the rollback", async () => {
+    const client = await db.pool.connect();
+    const builders = new BuilderPool({ size: 1 });
+    try {
+      await client.query("begin");
+      const { chunks } = await dryRunBuild(client, builders, fixtureBuilders, "btc-bars-engine", "0.1.0", "2024-01-01", "2024-01-01 23:00");
+      expect(chunks).toBe(1);
+      const { table_name } = (await client.query("select table_name from ds.datasets where name = 'btc-bars-engine'")).rows[0];
+      expect((await client.query(`select count(*)::int n from ${table_name} where ts < '2024-01-02'`)).rows[0].n).toBe(24);
+      await client.query("rollback");
+    } finally {
+      client.release();
+      await builders.close();
+    }
+    expect(server.count("/api/v3/klines")).toBe(3 + 1);
+    const { table_name } = await db.one<{ table_name: string }>("select table_name from ds.datasets where name = 'btc-bars-engine'");
+    expect((await db.one<{ n: number }>(`select count(*)::int n from ${table_name} where ts < '2024-01-02'`)).n).toBe(0);
   });
 
   it("refuses to fetch slots that have not ended (DS061): a forming bar would be covered for good", async () => {
