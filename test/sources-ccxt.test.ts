@@ -40,6 +40,7 @@ describe("ccxt sources", () => {
       binanceConfig("btc-bars-faults", server.url, ["retries = 10"]),
       binanceConfig("btc-bars-engine", server.url, ["retries = 2"], ["max-attempts = 2"]),
       binanceConfig("btc-bars-secret", server.url, ["retries = 1"], ["max-attempts = 1"]),
+      binanceConfig("env-bars", server.url).replace(`api-url = "${server.url}"`, 'api-url-env = "DS_TEST_EXCHANGE_URL_UNSET"'),
       binanceConfig("xrp-bars", server.url, [], ["max-attempts = 3"]).replace('["BTC/USDT", "ETH/USDT"]', '["XRP/USDT"]'),
       [`name = "btc-trades"`, `version = "0.1.0"`, `calendar = "always-open"`, `granularity = "1m"`, `start-date = 2024-01-01`,
         `key = ["symbol", "id"]`, `[schema]`, `symbol = "str"`, `id = "str"`, `price = "float"`, `amount = "float"`, `side = "str?"`,
@@ -145,6 +146,21 @@ describe("ccxt sources", () => {
     expect(server.count("/api/v3/klines")).toBe(3 + 1);
     const { table_name } = await db.one<{ table_name: string }>("select table_name from ds.datasets where name = 'btc-bars-engine'");
     expect((await db.one<{ n: number }>(`select count(*)::int n from ${table_name} where ts < '2024-01-02'`)).n).toBe(0);
+  });
+
+  it("takes api-url from api-url-env, and fails with DS061 without calling anything when it is unset", async () => {
+    delete process.env.DS_TEST_EXCHANGE_URL_UNSET;
+    const unset = await build("env-bars", "2024-01-01", "2024-01-01 23:00");
+    expect(unset).toMatchObject({ state: "failed", error_code: "DS061" });
+    expect(unset.error).toMatch(/DS_TEST_EXCHANGE_URL_UNSET \(api-url-env\) is not set/);
+    expect(server.log).toHaveLength(0);
+    process.env.DS_TEST_EXCHANGE_URL_UNSET = server.url;
+    try {
+      expect((await build("env-bars", "2024-01-01", "2024-01-01 23:00")).state).toBe("succeeded");
+      expect(server.count("/api/v3/klines")).toBe(3 + 1);
+    } finally {
+      delete process.env.DS_TEST_EXCHANGE_URL_UNSET;
+    }
   });
 
   it("refuses to fetch slots that have not ended (DS061): a forming bar would be covered for good", async () => {
