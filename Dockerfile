@@ -9,6 +9,7 @@ COPY common ./common
 COPY db ./db
 COPY datasets ./datasets
 COPY worker ./worker
+COPY sources ./sources
 COPY server ./server
 COPY web ./web
 COPY sql ./sql

@@ -53,6 +53,8 @@ export interface DatasetDefinition {
   write?: WriteDefinition;
   /** The [refresh] table of a derived dataset. */
   refresh?: RefreshDefinition;
+  /** The [source] table: fetched from an exchange (ccxt) or a vendor (http), builder null (README "Sources"). */
+  source?: SourceDefinition;
   calendar: string;
   granularity: string;
   start_date: string;
@@ -74,6 +76,12 @@ export type TransformDefinition = { kind: string } & Record<string, unknown>;
 export interface WriteDefinition {
   conflict: "last-write-wins" | "merge-high-low" | "reject";
 }
+
+/**
+ * `[source] kind = "ccxt" | "http" ...`, its kebab-case fields in snake_case (api-url: api_url);
+ * SQL checks the fields of each kind (DS059, sql/registry/resolve_source.sql).
+ */
+export type SourceDefinition = { kind: string } & Record<string, unknown>;
 
 /** `[refresh]`: rebuild on write, on a cron schedule; per-key invalidation of a builder. */
 export interface RefreshDefinition {
@@ -106,6 +114,7 @@ const configSpec = z.strictObject({
   timeout: z.string().optional(),
   tags: z.record(z.string(), z.json()).default({}),
   write: z.strictObject({ conflict: z.enum(["last-write-wins", "merge-high-low", "reject"]).default("last-write-wins") }).optional(),
+  source: z.looseObject({ kind: z.string().min(1) }).optional(),
   refresh: z.strictObject({ "on-write": z.boolean().default(false), schedule: z.string().optional(), "per-key": z.boolean().optional() }).optional(),
 });
 
@@ -180,9 +189,11 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     name: c.name,
     version: c.version,
     description: c.description ?? null,
-    builder: c.transform || c.write ? null : (c.builder ?? "builder.ts"),
+    // with [source], a builder given is sent as is: SQL refuses it (DS059)
+    builder: c.transform || c.write ? null : c.source ? (c.builder ?? null) : (c.builder ?? "builder.ts"),
     ...(c.transform ? { transform: jsonValue(file, c.transform) as TransformDefinition } : {}),
     ...(c.write ? { write: { conflict: c.write.conflict } } : {}),
+    ...(c.source ? { source: snakeKeys(jsonValue(file, c.source) as Record<string, unknown>) as SourceDefinition } : {}),
     ...(c.refresh ? { refresh: { on_write: c.refresh["on-write"], schedule: c.refresh.schedule ?? null, per_key: c.refresh["per-key"] ?? null } } : {}),
     calendar: c.calendar,
     granularity: c.granularity,
@@ -206,6 +217,11 @@ function checkSchedule(file: string, schedule: string): void {
     throw configError(file, "refresh.schedule", `invalid cron expression ${JSON.stringify(schedule)}: ${(err as Error).message}`,
       'Write five fields: minute hour day-of-month month day-of-week, for example schedule = "*/5 * * * *".');
   }
+}
+
+/** [source]'s field names as the definition has them: api-url → api_url (its values unchanged). */
+function snakeKeys(table: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [k.replaceAll("-", "_"), v]));
 }
 
 /** TOML values as JSON: dates and times become their TOML text ("2024-01-02", ISO date-times) — a transform's parameters. */
@@ -237,7 +253,7 @@ export function loadDatasetConfig(file: string): DatasetDefinition {
     throw configError(file, "version", `version "${def.version}" does not match the folder "${folderVersion}"`,
       "The folder builders/<name>/<version> and the fields name and version must agree.");
   }
-  if (def.builder === null) return def; // a [transform], or [write]: no builder file
+  if (def.builder === null || def.source) return def; // a [transform], [write] or [source]: no builder file
   // the original builder server's configs name a Python builder: its TypeScript rewrite
   // (same stem, .ts) next to config.toml runs instead, so those configs work unchanged
   const rewrite = def.builder.replace(/\.py$/, ".ts");

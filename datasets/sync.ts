@@ -58,7 +58,7 @@ function fileOf(err: DsError, loaded: Loaded[]): string | undefined {
 /** Adds the code hash of each builder file (its code version); DS019 naming the file when it cannot be read. */
 async function addCodeHashes(buildersDir: string, loaded: Loaded[]): Promise<void> {
   await Promise.all(loaded.map(async ({ file, definition: d }) => {
-    if (!d.builder) return;
+    if (!d.builder || d.source) return; // a [source] has no code (a builder next to it is DS059)
     try {
       d.code_hash = await builderCodeHash(buildersDir, d.name, d.version, d.builder);
     } catch (err) {

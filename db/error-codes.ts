@@ -55,6 +55,10 @@ export const errorCodes = {
   DS052: "no active API key has that label (`ds api-key revoke`)",
   DS057: "an HTTP write whose body is not rows: malformed JSON, not an array nor `{\"rows\": [...]}`, a CSV without a header line, a content type other than JSON or CSV (HTTP 415), a bad `covers`",
   DS058: "an HTTP write's body is over `DS_MAX_WRITE_BYTES` (HTTP 413)",
+  DS059: "invalid `[source]` table: unknown kind or field, a bad exchange, symbols, api-url or URL template, a schema or key that does not match what the source writes, or a builder, transform, `[write]` or dependencies next to it",
+  DS060: "a source still failed after its retries (429, 5xx, timeouts, dropped connections, truncated bodies): the chunk is retried up to `max-attempts`",
+  DS061: "a source answered something unusable (unknown exchange, market or timeframe, a 4xx, rows that do not map onto the schema, an unset `api-url-env` variable, a slot that has not ended): the chunk fails at once",
+  DS062: "a source refused its credentials or lacks them (401, 403, an authentication error); credentials come only from `DS_SOURCE_<ID>_API_KEY`/`_SECRET`",
   DS067: "a worker whose builder code differs from the registered code of the version (retried; README \"Code versions\")",
 } as const satisfies Record<`DS${string}`, string>;
 

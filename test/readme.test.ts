@@ -6,6 +6,7 @@ import { syncDatasets } from "../datasets/sync.ts";
 import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
 import { startWorker, type RunningWorker } from "../worker/run-worker.ts";
+import { startExchangeFixtureServer, type ExchangeFixtureServer } from "./support/exchange-fixture-server.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const readme = readFileSync(join(projectRoot(), "README.md"), "utf8");
@@ -18,7 +19,11 @@ const statements = (block: string) =>
 describe("README examples", () => {
   const db = useTestDatabase("readme");
   let worker: RunningWorker;
+  // the crypto-* examples' source reads Binance's recorded answers from this server (README "Sources")
+  let exchange: ExchangeFixtureServer;
   beforeAll(async () => {
+    exchange = await startExchangeFixtureServer();
+    process.env.DS_EXAMPLE_EXCHANGE_URL = exchange.url;
     await db.pool.end();
     db.pool = createPool(db.url, { max: 8 });
     await syncDatasets(db.pool, join(projectRoot(), "builders"));
@@ -29,6 +34,8 @@ describe("README examples", () => {
   beforeAll(() => dropExampleRole());
   afterAll(async () => {
     await worker?.stop();
+    await exchange?.close();
+    delete process.env.DS_EXAMPLE_EXCHANGE_URL;
     await dropExampleRole();
   });
 
@@ -73,6 +80,11 @@ describe("README examples", () => {
         // pasted in order, every typed-table read finds rows that an earlier statement built
         if (/^select .* from ds_data\.mock_(ohlc|ohlc_v0_1_0) /.test(sql)) expect(rows.length, sql).toBe(5);
         if (/ds\.data\('mock-tick-bars'/.test(sql)) expect(rows.map((r) => r.data.ticker), sql).toEqual(["AAPL", "MSFT"]);
+        if (/from ds_data\.crypto_bars group by symbol/.test(sql)) {
+          expect(rows, sql).toEqual([{ symbol: "BTC/USDT", count: 72 }, { symbol: "ETH/USDT", count: 42 }]);
+        }
+        if (/ds\.missing\('crypto-bars'/.test(sql)) expect(rows, sql).toEqual([]);
+        if (/ds\.data\('crypto-sma'/.test(sql)) expect(rows.map((r) => r.data.symbol), sql).toEqual(["BTC/USDT", "ETH/USDT"]);
         if (/from ds_data\.mock_tick_bars/.test(sql)) {
           expect(rows, sql).toEqual([{ ticker: "AAPL", volume: 15, trades: 2 }, { ticker: "MSFT", volume: 120, trades: 2 }]);
         }

@@ -289,10 +289,10 @@ describe("what registration creates", () => {
   it("syncs the repository's own builders/, twice", async () => {
     const dir = join(projectRoot(), "builders");
     const first = await syncDatasets(db.pool, dir);
-    expect(first.registered).toEqual(["mock-bars-5m@0.1.0", "mock-bars-daily@0.1.0", "mock-daily-close@0.1.0", "mock-daily-close@0.2.0",
+    expect(first.registered).toEqual(["crypto-bars@0.1.0", "crypto-bars-4h@0.1.0", "crypto-sma@0.1.0", "mock-bars-5m@0.1.0", "mock-bars-daily@0.1.0", "mock-daily-close@0.1.0", "mock-daily-close@0.2.0",
       "mock-minute-bars@0.1.0", "mock-moving-avg@0.1.0", "mock-moving-avg@0.2.0", "mock-multi-close@0.1.0", "mock-multi-close@0.2.0",
       "mock-multi-ohlc@0.1.0", "mock-multi-rsi@0.2.0", "mock-ohlc@0.1.0", "mock-tick-bars@0.1.0", "mock-ticks@0.1.0"]);
-    expect((await syncDatasets(db.pool, dir)).unchanged).toHaveLength(14);
+    expect((await syncDatasets(db.pool, dir)).unchanged).toHaveLength(17);
     const [ohlc] = await q("select table_name, calendar, granularity, start_at from ds.datasets where name = 'mock-ohlc'");
     expect(ohlc).toMatchObject({ table_name: "ds_data.mock_ohlc_v0_1_0", calendar: "everyday", granularity: "1d", start_at: new Date("2020-01-01T00:00:00Z") });
     const [minute] = await q("select chunk, key from ds.datasets where name = 'mock-minute-bars'");

@@ -32,6 +32,8 @@ export interface TaskSpec {
   points: [number, number][];
   /** Null: every key. Else the key objects ({"ticker": "AAPL"}) whose rows the task rebuilds (stale points). */
   keys: Record<string, unknown>[] | null;
+  /** The [source] table of a source dataset (its rows are fetched: sources/run-source-chunk.ts), else null. */
+  source: Record<string, unknown> | null;
   /** True for a SQL builder (builder.sql or a transform): run with worker/sql-chunk.ts. */
   sql: boolean;
   /** Empty for a SQL builder (it reads its dependencies itself). */

@@ -10,6 +10,7 @@ import type pg from "pg";
 import type { BuilderPool } from "./builder-pool.ts";
 import { buildAndWriteChunk, startTask } from "./chunk.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
+import { runSourceChunk, type SourceSpec } from "../sources/run-source-chunk.ts";
 
 export interface DryRunResult {
   buildId: number;
@@ -36,7 +37,8 @@ export async function dryRunBuild(client: pg.ClientBase, builders: BuilderPool, 
       signal?.throwIfAborted();
       const spec = await startTask(client, id, null, null);
       if (!spec) continue;
-      if (spec.sql) await runSqlChunk(client, spec);
+      if (spec.source) await runSourceChunk(client, spec as SourceSpec, signal);
+      else if (spec.sql) await runSqlChunk(client, spec);
       else await buildAndWriteChunk(client, client, spec, builders, buildersDir, { own: false, signal });
       chunks++;
     }

@@ -16,6 +16,7 @@ import { buildAndWriteChunk, startTask, type TaskSpec } from "./chunk.ts";
 import type { RunningChunks } from "./running-chunks.ts";
 import { isCodeRefusal } from "./code-check.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
+import { runSourceChunk, type SourceSpec } from "../sources/run-source-chunk.ts";
 
 /** The message of a chunk taken back (it runs again): expected, not worth a log line. */
 export const TAKEN_BACK = "was taken back while it ran: it runs again";
@@ -61,6 +62,11 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
 }
 
 async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, buildersDir: string, signal: AbortSignal): Promise<void> {
+  if (spec.source) {
+    // a [source]: the rows are fetched, not built (sources/)
+    await runSourceChunk(pool, spec as SourceSpec, signal);
+    return;
+  }
   if (spec.sql) {
     // one statement, one transaction: rows, coverage and the task's state
     await runSqlChunk(pool, spec, signal);

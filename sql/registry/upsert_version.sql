@@ -1,6 +1,6 @@
 -- Writing one resolved definition: a new version is inserted; a registered one is left
 -- alone when unchanged, updated in place when only its description, builder (and its SQL
--- text, transform or code hash: its built points become stale), chunk, max_attempts, env_vars, tags, conflict policy or refresh
+-- text, transform, [source] or code hash: its built points become stale), chunk, max_attempts, env_vars, tags, conflict policy or refresh
 -- policy changed, and refused (DS011) when its definition changed.
 
 create or replace function ds_private.check_version_unchanged(current ds_private.dataset_versions, def jsonb) returns void
@@ -32,6 +32,7 @@ declare
   v_current ds_private.dataset_versions;
   v_other text;
   v_transform jsonb := nullif(def -> 'transform', 'null');
+  v_source jsonb := nullif(def -> 'source', 'null');
   v_sql text;
 begin
   select d.id into dataset_id from ds_private.datasets d where d.name = def ->> 'name';
@@ -56,18 +57,18 @@ begin
         max_attempts = (def ->> 'max_attempts')::integer, env_vars = (def ->> 'env_vars')::boolean, tags = def -> 'tags',
         builder_sql = v_sql, transform = v_transform, write_conflict = def ->> 'write_conflict',
         refresh_on_write = (def ->> 'refresh_on_write')::boolean, refresh_schedule = def ->> 'refresh_schedule',
-        per_key = (def ->> 'per_key')::boolean, timeout = (def ->> 'timeout')::interval, code_hash = def ->> 'code_hash',
+        per_key = (def ->> 'per_key')::boolean, timeout = (def ->> 'timeout')::interval, code_hash = def ->> 'code_hash', source = v_source,
         -- new code: every built point is now the output of older code (README "Code versions")
         code_stale_points = case when v.code_hash is not null and v.code_hash is distinct from def ->> 'code_hash'
                                  then v.coverage else v.code_stale_points end,
         updated_at = now()
     where v.id = v_current.id
       and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform,
-           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash) is distinct from
+           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash, v.source) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
            (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform, def ->> 'write_conflict',
            (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-           (def ->> 'timeout')::interval, def ->> 'code_hash');
+           (def ->> 'timeout')::interval, def ->> 'code_hash', v_source);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -80,14 +81,14 @@ begin
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
     calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform,
-    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash)
+    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash, source)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
     (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform,
     def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-    (def ->> 'timeout')::interval, def ->> 'code_hash')
+    (def ->> 'timeout')::interval, def ->> 'code_hash', v_source)
   returning id into version_id;
   status := 'registered';
 end;

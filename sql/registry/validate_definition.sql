@@ -18,7 +18,7 @@ begin
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
                         'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform',
-                        'write', 'refresh', 'timeout', 'code_hash']);
+                        'write', 'refresh', 'timeout', 'code_hash', 'source']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -123,6 +123,7 @@ declare
   v_builder record;
   v_policy record;
   v_key text[];
+  v_source jsonb;
 begin
   if jsonb_typeof(definition) = 'object' then
     -- a JSON null means "absent" for every top-level field
@@ -134,15 +135,21 @@ begin
   perform ds_private.check_table_name(v_name, v_version);
   v_timing := ds_private.resolve_timing(definition);
   v_schema := ds_private.normalize_schema(definition -> 'schema', v_name, v_version);
-  v_builder := ds_private.resolve_builder(definition);
   v_key := ds_private.normalize_key(definition -> 'key', v_schema, v_name, v_version);
+  if definition ? 'source' then
+    -- fetched from an exchange or a vendor, never a builder (README "Sources")
+    v_source := ds_private.resolve_source(definition, v_schema, v_key);
+    select 'source:' || (v_source ->> 'kind') as builder, null::text as builder_sql, null::jsonb as transform into v_builder;
+  else
+    v_builder := ds_private.resolve_builder(definition);
+  end if;
   v_policy := ds_private.resolve_write_policy(definition, v_schema, v_key, v_builder.builder);
   return jsonb_build_object(
     'name', v_name, 'version', v_version,
     'major', v_semver.major, 'minor', v_semver.minor, 'patch', v_semver.patch, 'prerelease', v_semver.prerelease,
     'view_name', ds_private.dataset_view_name(v_name), 'table_name', ds_private.dataset_table_name(v_name, v_version),
     'description', definition ->> 'description', 'builder', v_builder.builder,
-    'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform,
+    'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform, 'source', v_source,
     'code_hash', ds_private.resolve_code_hash(definition, v_builder.transform),
     'calendar', v_timing.calendar, 'granularity', definition ->> 'granularity', 'step', v_timing.step, 'start_at', v_timing.start_at,
     'schema', v_schema, 'key', to_jsonb(v_key),
@@ -156,4 +163,4 @@ begin
     'dependencies', ds_private.resolve_dependencies(definition));
 end;
 $$;
-comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder, write and refresh policies, code hash, dependencies) and returns it resolved for storage.';
+comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder or source, write and refresh policies, code hash, dependencies) and returns it resolved for storage.';

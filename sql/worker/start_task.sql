@@ -47,6 +47,8 @@ begin
     'keys', v_task.keys,
     -- a SQL builder runs in ds_worker.run_sql_task, which reads its dependencies itself
     'sql', v_version.builder_sql is not null,
+    -- a source dataset's [source] table (worker/run-task.ts fetches its rows: sources/)
+    'source', v_version.source,
     'dependencies', case when v_version.builder_sql is not null then '[]' else coalesce((
       select jsonb_agg(jsonb_build_object(
         'name', dv.name, 'version', dv.version, 'table', dv.table_name,
@@ -56,8 +58,8 @@ begin
         -- 'point' or 'bucket': how worker/dependency-entries.ts slices the entries per point
         'window', d.window_kind,
         'step_ms', extract(epoch from dv.step) * 1000,
-        -- written from outside: rows anywhere in a slot, each with its own ts
-        'external', dv.builder = 'external',
+        -- written from outside or fetched (a source's ticks): rows anywhere in a slot, each with its own ts
+        'external', dv.builder = 'external' or dv.source is not null,
         -- without key: rows read in row_number order, the implicit column left out
         'keyless', cardinality(dv.key) = 0,
         'entries', ds_private.slot_ranges_ms(ds_private.dependency_window(v_task.points, d))
