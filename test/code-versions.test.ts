@@ -156,6 +156,23 @@ describe("code versions", () => {
     expect((await catalog("cv-dep")).code_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("a source's code is its [source] table, less how it paces or reaches its requests", async () => {
+    const source = (symbols: string, rateLimit: number) => `name = "cv-source"\nversion = "0.1.0"\ncalendar = "always-open"\ngranularity = "1h"
+start-date = 2024-01-01\nkey = ["symbol"]\n[schema]\nsymbol = "str"\nopen = "float"\nhigh = "float"\nlow = "float"\nclose = "float"\nvolume = "float"
+[source]\nkind = "ccxt"\nexchange = "binance"\nsymbols = [${symbols}]\nfetch = "ohlcv"\nrate-limit = ${rateLimit}\n`;
+    write("cv-source/0.1.0/config.toml", source('"BTC/USDT"', 100));
+    await syncDatasets(db.pool, dir);
+    const first = (await catalog("cv-source")).code_hash;
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    write("cv-source/0.1.0/config.toml", source('"BTC/USDT"', 200));
+    await syncDatasets(db.pool, dir);
+    expect((await catalog("cv-source")).code_hash).toBe(first);
+    write("cv-source/0.1.0/config.toml", source('"BTC/USDT", "ETH/USDT"', 200));
+    await syncDatasets(db.pool, dir);
+    expect((await catalog("cv-source")).code_hash).not.toBe(first);
+    rmSync(join(dir, "cv-source"), { recursive: true });
+  });
+
   it("refuses a malformed code hash, and a rebuild of a dataset written from outside", async () => {
     await expectSqlState(db.pool.query(`select ds.register_dataset('{"name": "cv-x", "version": "0.1.0", "calendar": "always-open",
       "granularity": "1d", "start_date": "2024-01-01", "schema": [{"name": "v", "type": "float"}], "builder": "builder.ts", "code_hash": "abc"}')`),

@@ -1,9 +1,9 @@
 -- The code version of a definition (Dagster's code versions, README "Code versions"): the
 -- hash ds sync computed over the builder file and its local imports, or for a built-in
--- transform the hash of its [transform] table. A change of it on a registered version
+-- transform or a source the hash of its [transform] or [source] table. A change of it on a registered version
 -- marks the version's built points stale (ds_private.upsert_dataset_version).
 
-create or replace function ds_private.resolve_code_hash(definition jsonb, transform jsonb) returns text
+create or replace function ds_private.resolve_code_hash(definition jsonb, config jsonb) returns text
 language plpgsql stable as $$
 begin
   if definition ? 'code_hash'
@@ -13,7 +13,7 @@ begin
       'Let ds sync compute it (datasets/code-hash.ts).');
   end if;
   return coalesce(definition ->> 'code_hash',
-                  case when transform is not null then encode(sha256(convert_to(transform::text, 'UTF8')), 'hex') end);
+                  case when config is not null then encode(sha256(convert_to(config::text, 'UTF8')), 'hex') end);
 end;
 $$;
-comment on function ds_private.resolve_code_hash(jsonb, jsonb) is 'The code hash to register for a definition: its code_hash (SHA-256 of the builder and its local imports, from ds sync; DS019 when malformed), else the SHA-256 of its transform table, else null (written from outside).';
+comment on function ds_private.resolve_code_hash(jsonb, jsonb) is 'The code hash to register for a definition: its code_hash (SHA-256 of the builder and its local imports, from ds sync; DS019 when malformed), else the SHA-256 of its resolved transform or source table (config), else null (written from outside).';

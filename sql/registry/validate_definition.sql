@@ -150,7 +150,9 @@ begin
     'view_name', ds_private.dataset_view_name(v_name), 'table_name', ds_private.dataset_table_name(v_name, v_version),
     'description', definition ->> 'description', 'builder', v_builder.builder,
     'builder_sql', v_builder.builder_sql, 'transform', v_builder.transform, 'source', v_source,
-    'code_hash', ds_private.resolve_code_hash(definition, v_builder.transform),
+    -- a source's code is what decides its rows, not how it paces or retries its requests
+    'code_hash', ds_private.resolve_code_hash(definition, coalesce(v_builder.transform,
+      v_source - array['rate_limit', 'page_size', 'retries', 'backoff_ms', 'api_url', 'api_url_env'])),
     'calendar', v_timing.calendar, 'granularity', definition ->> 'granularity', 'step', v_timing.step, 'start_at', v_timing.start_at,
     'schema', v_schema, 'key', to_jsonb(v_key),
     'write_conflict', v_policy.write_conflict, 'refresh_on_write', v_policy.refresh_on_write,
