@@ -53,6 +53,8 @@ export const errorCodes = {
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
   DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
   DS052: "no active API key has that label (`ds api-key revoke`)",
+  DS055: "`ds import`: not a readable Parquet file (not Parquet, truncated, a corrupt page, an unknown codec)",
+  DS056: "`ds import`: the Parquet file's columns do not fit the dataset (a missing, unknown or repeated column, a type the field cannot take)",
 } as const satisfies Record<`DS${string}`, string>;
 
 export type ErrorCode = keyof typeof errorCodes;
