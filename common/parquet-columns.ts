@@ -1,7 +1,7 @@
 /**
  * How each column of a dataset is written to Parquet (docs/parquet.md): its Parquet schema
- * element, the SQL expression that reads it from the typed range read exactly (as text,
- * parsed here without loss), and the value hyparquet-writer takes.
+ * element, and the SQL expression that reads it from the typed range read exactly, in the
+ * binary COPY form that copy-binary-columns.ts decodes into the values hyparquet-writer takes.
  *
  * | ours | PostgreSQL | Parquet (physical, logical) | why |
  * |---|---|---|---|
@@ -22,35 +22,35 @@
  */
 import type { SchemaElement } from "hyparquet-writer";
 import type { Field, FieldType } from "../worker/field-types.ts";
+import type { BinaryKind } from "./copy-binary-columns.ts";
 
 export interface ParquetColumn {
   name: string;
   element: SchemaElement;
-  /** The select-list expression over the typed read `t`, giving text that `value` parses. */
+  /** The select-list expression over the typed read `t`. */
   select: string;
-  /** The value for hyparquet-writer from the expression's text (never null: nulls are kept apart). */
-  value: (text: string) => unknown;
+  /** How its binary COPY value is decoded. */
+  kind: BinaryKind;
 }
 
-const utf8 = new TextEncoder();
-const micros = (column: string) => `(extract(epoch from t.${column}) * 1000000)::int8`;
 const TIMESTAMP = { type: "INT64", converted_type: "TIMESTAMP_MICROS", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MICROS" } } as const;
 
-type Mapping = { element: Omit<SchemaElement, "name" | "repetition_type">; select: (column: string) => string; value: (text: string) => unknown };
+type Mapping = { element: Omit<SchemaElement, "name" | "repetition_type">; select?: (column: string) => string; kind: BinaryKind };
+const STRING = { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } } as const;
 
 const mappings: Record<FieldType | "ts", Mapping> = {
-  ts: { element: TIMESTAMP, select: micros, value: BigInt },
-  timestamp: { element: TIMESTAMP, select: micros, value: BigInt },
-  str: { element: { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } }, select: (c) => `t.${c}`, value: (s) => s },
-  int: { element: { type: "INT64" }, select: (c) => `t.${c}`, value: BigInt },
-  // float8out's shortest exact text (extra_float_digits = 1, the default) parses back to the same double
-  float: { element: { type: "DOUBLE" }, select: (c) => `t.${c}`, value: Number },
-  bool: { element: { type: "BOOLEAN" }, select: (c) => `t.${c}`, value: (s) => s === "true" },
-  numeric: { element: { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } }, select: (c) => `t.${c}`, value: (s) => s },
-  date: { element: { type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } }, select: (c) => `(t.${c} - date '1970-01-01')`, value: Number },
+  ts: { element: TIMESTAMP, kind: "timestamp" },
+  timestamp: { element: TIMESTAMP, kind: "timestamp" },
+  str: { element: STRING, kind: "text" },
+  int: { element: { type: "INT64" }, kind: "int8" },
+  float: { element: { type: "DOUBLE" }, kind: "float8" },
+  bool: { element: { type: "BOOLEAN" }, kind: "bool" },
+  // numeric's own text: every digit and its scale (12.2500 stays 12.2500)
+  numeric: { element: STRING, select: (c) => `t.${c}::text`, kind: "text" },
+  date: { element: { type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } }, select: (c) => `(t.${c} - date '1970-01-01')`, kind: "int4" },
   // the logical type only while writing: hyparquet-writer would JSON.stringify a value under converted_type
   // JSON (jsonNamedInFooter adds it for the footer, where readers such as DuckDB look for it)
-  json: { element: { type: "BYTE_ARRAY", logical_type: { type: "JSON" } }, select: (c) => `t.${c}`, value: (s) => utf8.encode(s) },
+  json: { element: { type: "BYTE_ARRAY", logical_type: { type: "JSON" } }, select: (c) => `t.${c}::text`, kind: "bytes" },
 };
 
 /** A quoted identifier (field names match ^[a-z_][a-z0-9_]*$, checked at registration; quoted anyway). */
@@ -63,8 +63,8 @@ export function parquetColumn(field?: Field): ParquetColumn {
   return {
     name,
     element: { name, ...m.element, repetition_type: field?.nullable ? "OPTIONAL" : "REQUIRED" },
-    select: `${m.select(ident(name))}::text`,
-    value: m.value,
+    select: m.select ? m.select(ident(name)) : `t.${ident(name)}`,
+    kind: m.kind,
   };
 }
 

@@ -1,20 +1,21 @@
 /**
  * Writing the rows of a dataset version over a range as one Parquet file to a stream, with
- * bounded memory: rows leave PostgreSQL through a cursor on the typed range read
- * (ds_data.<table>_rows, ts and key order), ROW_GROUP rows per FETCH, and each batch
- * becomes one row group of hyparquet-writer, flushed to the stream before the next is
- * encoded (the next batch is fetched while this one is encoded). The types: see
- * parquet-columns.ts; the figures: docs/parquet.md.
+ * bounded memory: rows leave PostgreSQL through one binary COPY of the typed range read
+ * (ds_data.<table>_rows, ts and key order), decoded into columns ROW_GROUP rows at a time;
+ * each batch becomes one row group of hyparquet-writer, flushed to the stream before more
+ * is read (COPY waits meanwhile: backpressure). The types: see parquet-columns.ts; the
+ * figures: docs/parquet.md.
  *
  * @example
  * const source = await parquetSource(client, "ticks", "0.1.0", start, end);
  * const rows = await writeParquet(client, source, createWriteStream("ticks.parquet"));
  */
 import type { Writable } from "node:stream";
-import type pg from "pg";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import { ParquetWriter } from "hyparquet-writer";
-import { transaction } from "../db/transaction.ts";
 import type { Field } from "../worker/field-types.ts";
+import { copyBinaryColumns } from "./copy-binary-columns.ts";
 import { jsonNamedInFooter, parquetColumns } from "./parquet-columns.ts";
 import { streamWriter } from "./parquet-stream-writer.ts";
 
@@ -56,41 +57,27 @@ export async function parquetSource(db: pg.ClientBase, name: string, version: st
   return { name, version, start, end, fields: meta.schema, key: meta.key, read: meta.read, gaps };
 }
 
-/** Every column as the text PostgreSQL sends: parquet-columns.ts parses it without loss. */
-const asText = { getTypeParser: () => (text: string) => text };
-
 /**
  * Writes the rows of `source` to `out` as one Parquet file and ends `out`; returns the row
- * count. Runs in a transaction of its own on `db` (the cursor's). `rowGroup`: rows per row group.
+ * count. One statement (a COPY: its own snapshot). `rowGroup`: rows per row group.
  */
 export async function writeParquet(db: pg.ClientBase, source: ParquetSource, out: Writable, rowGroup = ROW_GROUP): Promise<number> {
   const columns = parquetColumns(source.fields);
-  return transaction(db, async () => {
-    await db.query(`declare ds_parquet no scroll cursor for select ${columns.map((c) => c.select).join(", ")} from ${source.read}($1, $2) t`,
-      [source.start, source.end]);
-    const parquet = new ParquetWriter({
-      writer: streamWriter(out),
-      schema: [{ name: "root", num_children: columns.length }, ...columns.map((c) => c.element)],
-      createdBy: "datastream",
-      kvMetadata: [{ key: "datastream", value: JSON.stringify({ name: source.name, version: source.version, key: source.key, schema: source.fields }) }],
-    });
-    const fetch = () => db.query<string[]>({ text: `fetch ${rowGroup} from ds_parquet`, rowMode: "array", types: asText });
-    let total = 0;
-    let next = fetch();
-    for (;;) {
-      const { rows } = await next;
-      if (rows.length === 0) break;
-      next = fetch();
-      next.catch(() => {}); // awaited at the next turn; an error of this turn's write wins
-      total += rows.length;
-      const columnData = columns.map((c, i) => ({
-        name: c.name,
-        data: rows.map((row) => (row[i] === null ? null : c.value(row[i]!))),
-      }));
-      await parquet.write({ columnData, rowGroupSize: rows.length });
-    }
-    jsonNamedInFooter(parquet.schema);
-    await parquet.finish();
-    return total;
+  const parquet = new ParquetWriter({
+    writer: streamWriter(out),
+    schema: [{ name: "root", num_children: columns.length }, ...columns.map((c) => c.element)],
+    createdBy: "datastream",
+    kvMetadata: [{ key: "datastream", value: JSON.stringify({ name: source.name, version: source.version, key: source.key, schema: source.fields }) }],
   });
+  // COPY takes no parameters: start and end are timestamptz literals (checked by parseTimestamp), quoted
+  const range = `${pg.escapeLiteral(source.start)}::timestamptz, ${pg.escapeLiteral(source.end)}::timestamptz`;
+  const copy = db.query(copyTo(`copy (select ${columns.map((c) => c.select).join(", ")} from ${source.read}(${range}) t) to stdout (format binary)`));
+  let total = 0;
+  for await (const data of copyBinaryColumns(copy, columns.map((c) => c.kind), rowGroup)) {
+    total += data[0]!.length;
+    await parquet.write({ columnData: columns.map((c, i) => ({ name: c.name, data: data[i]! })), rowGroupSize: data[0]!.length });
+  }
+  jsonNamedInFooter(parquet.schema);
+  await parquet.finish();
+  return total;
 }
