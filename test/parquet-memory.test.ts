@@ -57,7 +57,7 @@ describe("1M rows through Parquet in bounded memory", () => {
   it("exports and imports 1M rows exactly, with the heap capped and the peak RSS under the budget", async () => {
     const file = join(dir, "big.parquet");
     const exported = await dsMeasured(["data", "pq-big", "0.1.0", "2024-01-01", "2024-01-31", "--format", "parquet", "--out", file]);
-    expect(exported.stderr).toBe(`wrote ${ROWS} row(s) to ${file}\n`);
+    expect(exported, exported.stderr).toMatchObject({ code: 0, stdout: `wrote ${ROWS} row(s) to ${file}\n` });
     const imported = await dsMeasured(["import", "pq-big-in", "0.1.0", file]);
     expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: `imported ${ROWS} row(s) from 2024-01-02T00:00:00Z to 2024-01-11T00:00:00Z\n` });
 

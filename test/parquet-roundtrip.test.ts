@@ -63,7 +63,7 @@ describe("ds data --format parquet, then ds import FILE.parquet", () => {
   it("round-trips every type and nulls exactly, the key included", async () => {
     const file = join(dir, "nullable.parquet");
     const out = await exportFile("pq-nullable", file);
-    expect(out, out.stderr).toMatchObject({ code: 0, stdout: "", stderr: `wrote 4 row(s) to ${file}\n` });
+    expect(out).toEqual({ code: 0, stdout: `wrote 4 row(s) to ${file}\n`, stderr: "" });
     const run = await runDs(["import", "pq-nullable-in", "0.1.0", file, "--database-url", db.url]);
     expect(run).toEqual({ code: 0, stdout: "imported 4 row(s) from 2024-01-02T00:00:00.000001Z to 2024-01-04T12:00:00Z\n", stderr: "" });
     const original = await stored("pq_nullable_v0_1_0", ["k", ...FIELDS]);
@@ -86,7 +86,7 @@ describe("ds data --format parquet, then ds import FILE.parquet", () => {
 
   it("writes an empty file (the schema, no row group) for a range without rows", async () => {
     const file = join(dir, "empty.parquet");
-    expect((await exportFile("pq-types", file, "2023-01-01", "2023-01-31")).stderr).toBe(`wrote 0 row(s) to ${file}\n`);
+    expect((await exportFile("pq-types", file, "2023-01-01", "2023-01-31")).stdout).toBe(`wrote 0 row(s) to ${file}\n`);
     const read = await duck.runAndReadAll(`select * from read_parquet('${file}')`);
     expect([read.currentRowCount, read.columnNames()]).toEqual([0, ["ts", ...FIELDS, "opt"]]);
   });

@@ -36,7 +36,8 @@ export const data: Verb = {
 Prints the stored rows of [START, END] (both inclusive), one column per schema field, ts in ISO 8601 UTC.
   --format  table (default), csv (RFC 4180, with a header), json (one array of objects) or
             parquet (a file: needs --out; streamed, any number of rows; types in docs/parquet.md)
-  --out     write to FILE instead of printing (parquet: written whole or not at all)
+  --out     write to FILE instead of printing, then print "wrote N row(s) to FILE" (parquet: the
+            file is written whole or not at all)
   --build   build what is missing first and wait for it (needs a running worker)`);
       return 0;
     }
@@ -52,7 +53,7 @@ Prints the stored rows of [START, END] (both inclusive), one column per schema f
     if (format === "parquet") {
       try {
         const rows = await exportParquet(ctx.pool, [name, version, startAt, endAt], Boolean(values.build), out!);
-        console.error(`wrote ${rows} row(s) to ${out}`);
+        console.log(`wrote ${rows} row(s) to ${out}`);
       } finally {
         await ctx.close();
       }
@@ -74,7 +75,10 @@ Prints the stored rows of [START, END] (both inclusive), one column per schema f
       });
       const text = formatRows(format as RowFormat, columns, table);
       if (out === undefined) process.stdout.write(text);
-      else await writeFile(out, text);
+      else {
+        await writeFile(out, text);
+        console.log(`wrote ${rows.length} row(s) to ${out}`);
+      }
     } finally {
       client.release(true); // its time zone was changed
       await ctx.close();
