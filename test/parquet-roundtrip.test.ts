@@ -28,11 +28,12 @@ const requiredSchema = [...FIELDS.map((f) => ({ name: f, type: TYPES[f as keyof 
 /** A JSON number written as is (JSON.rawJSON, Node >= 21: not in TypeScript's lib yet). */
 const raw = (text: string) => (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON(text);
 
+/** 2999-12-31T23:59:59.999999Z is past 2^53 microseconds: the BigInt paths of both directions */
 const VALUES = [
   { ts: "2024-01-02T00:00:00.000001Z", k: "edge", s: "tab\there, newline\nthen \\ and é😀", i: raw("9223372036854775807"), f: 5e-324, n: "123456789012345678901234567890123456789012345.678901234567890",
     b: true, d: "0001-01-01", t: "1969-12-31T23:59:59.999999Z", j: { big: raw("12345678901234567890.5"), s: "x\ty", a: [1, null, true] } },
   { ts: "2024-01-02T00:00:00.000001Z", k: "other", s: "", i: raw("-9223372036854775807"), f: -0.1, n: "12.2500", b: false, d: "9999-12-31", t: "2024-01-02T10:00:00.123456Z", j: "text" },
-  { ts: "2024-01-03T23:59:59.999999Z", k: "round", s: "x", i: 0, f: 1.7976931348623157e308, n: "-0.000000000000000000000000000001", b: true, d: "2024-02-29", t: "1900-01-01T00:00:00Z", j: [] },
+  { ts: "2024-01-03T23:59:59.999999Z", k: "round", s: "x", i: 0, f: 1.7976931348623157e308, n: "-0.000000000000000000000000000001", b: true, d: "2024-02-29", t: "2999-12-31T23:59:59.999999Z", j: [] },
 ];
 const NULLS = { ts: "2024-01-04T12:00:00Z", k: "nulls", ...Object.fromEntries(FIELDS.map((f) => [f, null])) };
 const required = VALUES.map(({ k: _k, ...v }, i) => ({ ...v, opt: i === 0 ? null : 2.5 }));
