@@ -19,7 +19,7 @@ import { copyBinaryColumns } from "./copy-binary-columns.ts";
 import { jsonNamedInFooter, parquetColumns } from "./parquet-columns.ts";
 import { streamWriter } from "./parquet-stream-writer.ts";
 
-/** Rows per FETCH and per row group (hyparquet-writer's own default group size). */
+/** Rows per row group (hyparquet-writer's own default size after its first group). */
 export const ROW_GROUP = 100_000;
 
 export interface ParquetSource {
@@ -69,7 +69,7 @@ export async function writeParquet(db: pg.ClientBase, source: ParquetSource, out
     createdBy: "datastream",
     kvMetadata: [{ key: "datastream", value: JSON.stringify({ name: source.name, version: source.version, key: source.key, schema: source.fields }) }],
   });
-  // COPY takes no parameters: start and end are timestamptz literals (checked by parseTimestamp), quoted
+  // COPY takes no parameters: start and end are quoted; both are ISO 8601 with an explicit zone (isoTimestamp)
   const range = `${pg.escapeLiteral(source.start)}::timestamptz, ${pg.escapeLiteral(source.end)}::timestamptz`;
   const copy = db.query(copyTo(`copy (select ${columns.map((c) => c.select).join(", ")} from ${source.read}(${range}) t) to stdout (format binary)`));
   let total = 0;

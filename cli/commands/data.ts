@@ -1,6 +1,7 @@
 /** `ds data`: the rows of a dataset version as a table, CSV, JSON or a Parquet file, one column per field. */
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import type pg from "pg";
 import { z } from "zod";
 import { DsError } from "../../db/errors.ts";
 import { openContext } from "../context.ts";
@@ -91,7 +92,7 @@ Prints the stored rows of [START, END] (both inclusive), one column per schema f
  * The rows as a Parquet file at `out`, written to a temporary file beside it and renamed
  * when complete: a failed export leaves no file (and an older one in place).
  */
-async function exportParquet(pool: import("pg").Pool, [name, version, start, end]: string[], build: boolean, out: string): Promise<number> {
+async function exportParquet(pool: pg.Pool, [name, version, start, end]: string[], build: boolean, out: string): Promise<number> {
   const client = await pool.connect();
   const partial = `${out}.partial-${process.pid}`;
   try {
