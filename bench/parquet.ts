@@ -32,6 +32,8 @@ export interface ParquetStep {
   seconds: number;
   rowsPerSec: number;
   peakRssMiB: number | null;
+  /** CPU seconds of the ds process (user + system), null for steps without one: less noisy than wall time on a busy machine. */
+  cpuSeconds: number | null;
 }
 
 export interface ParquetResult {
@@ -41,9 +43,9 @@ export interface ParquetResult {
   sameRows: boolean;
 }
 
-/** `ds ARGS...` as a child process; its wall time and peak RSS (MiB), or the error with its output. */
-function dsChild(args: string[]): Promise<{ ms: number; peakMiB: number }> {
-  const hook = `data:text/javascript,process.on("exit",()=>process.stderr.write("peak-rss-kib "+process.resourceUsage().maxRSS+"\\n"))`;
+/** `ds ARGS...` as a child process; its wall time, peak RSS (MiB) and CPU time, or the error with its output. */
+function dsChild(args: string[]): Promise<{ ms: number; peakMiB: number; cpuMs: number }> {
+  const hook = `data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("peak-rss-kib "+u.maxRSS+" cpu-us "+(u.userCPUTime+u.systemCPUTime)+"\\n")})`;
   return new Promise((resolve, reject) => {
     const t0 = now();
     const child = spawn(process.execPath, ["--import", hook, "cli/main.ts", ...args], { cwd: projectRoot(), env: { ...process.env, DS_DEBUG: "" } });
@@ -53,7 +55,8 @@ function dsChild(args: string[]): Promise<{ ms: number; peakMiB: number }> {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`ds ${args.join(" ")} exited with ${code}: ${stderr}`));
-      resolve({ ms: now() - t0, peakMiB: Math.round(Number(/peak-rss-kib (\d+)/.exec(stderr)?.[1]) / 1024) });
+      const m = /peak-rss-kib (\d+) cpu-us (\d+)/.exec(stderr);
+      resolve({ ms: now() - t0, peakMiB: Math.round(Number(m?.[1]) / 1024), cpuMs: Number(m?.[2]) / 1000 });
     });
   });
 }
@@ -71,8 +74,10 @@ async function rawCopy(pool: pg.Pool, table: string): Promise<number> {
   }
 }
 
-const step = (name: string, rows: number, ms: number, peakRssMiB: number | null): ParquetStep =>
-  ({ step: name, rows, seconds: Number((ms / 1000).toFixed(2)), rowsPerSec: Math.round(rows / (ms / 1000)), peakRssMiB });
+const step = (name: string, rows: number, ms: number, child?: { peakMiB: number; cpuMs: number }): ParquetStep => ({
+  step: name, rows, seconds: Number((ms / 1000).toFixed(2)), rowsPerSec: Math.round(rows / (ms / 1000)),
+  peakRssMiB: child?.peakMiB ?? null, cpuSeconds: child ? Number((child.cpuMs / 1000).toFixed(2)) : null,
+});
 
 export async function measureParquet(db: BenchDatabase, rows = envNumber("BENCH_PARQUET_ROWS", 10_000_000), log: (line: string) => void = console.log): Promise<ParquetResult> {
   const dir = mkdtempSync(join(tmpdir(), "ds-bench-parquet-"));
@@ -108,10 +113,10 @@ export async function measureParquet(db: BenchDatabase, rows = envNumber("BENCH_
       fileMiB: Math.round(statSync(file).size / 2 ** 20),
       sameRows: check!.same && read.n === String(rows) && read.s === sum!.s,
       steps: [
-        step("raw binary COPY out, drained in Node (baseline)", rows, rawMs, null),
-        step("ds data --format parquet (export)", rows, exported.ms, exported.peakMiB),
-        step("DuckDB reads the file (count, sum)", rows, duckMs, null),
-        step("ds import FILE.parquet (into an empty dataset)", rows, imported.ms, imported.peakMiB),
+        step("raw binary COPY out, drained in Node (baseline)", rows, rawMs),
+        step("ds data --format parquet (export)", rows, exported.ms, exported),
+        step("DuckDB reads the file (count, sum)", rows, duckMs),
+        step("ds import FILE.parquet (into an empty dataset)", rows, imported.ms, imported),
       ],
     };
   } finally {
@@ -121,7 +126,7 @@ export async function measureParquet(db: BenchDatabase, rows = envNumber("BENCH_
 
 export function printParquet(r: ParquetResult): void {
   heading(`8. Parquet: ${formatNumber(r.rows)} rows exported and imported by the ds CLI (child processes, no heap cap)`);
-  console.log(table(["step", "rows", "s", "rows/s", "peak RSS MiB"],
-    r.steps.map((s) => [s.step, formatNumber(s.rows), s.seconds.toFixed(2), formatNumber(s.rowsPerSec), s.peakRssMiB ?? "-"])));
+  console.log(table(["step", "rows", "s", "rows/s", "ds CPU s", "peak RSS MiB"],
+    r.steps.map((s) => [s.step, formatNumber(s.rows), s.seconds.toFixed(2), formatNumber(s.rowsPerSec), s.cpuSeconds?.toFixed(2) ?? "-", s.peakRssMiB ?? "-"])));
   note(`file: ${r.fileMiB} MiB (snappy); rows identical after the round trip and in DuckDB: ${r.sameRows ? "yes" : "NO"}`);
 }

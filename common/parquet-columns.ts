@@ -41,12 +41,13 @@ const STRING = { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { typ
 const mappings: Record<FieldType | "ts", Mapping> = {
   ts: { element: TIMESTAMP, kind: "timestamp" },
   timestamp: { element: TIMESTAMP, kind: "timestamp" },
-  str: { element: STRING, kind: "text" },
+  // text as its UTF-8 bytes: hyparquet-writer takes them as they are (a string it would encode again)
+  str: { element: STRING, kind: "bytes" },
   int: { element: { type: "INT64" }, kind: "int8" },
   float: { element: { type: "DOUBLE" }, kind: "float8" },
   bool: { element: { type: "BOOLEAN" }, kind: "bool" },
   // numeric's own text: every digit and its scale (12.2500 stays 12.2500)
-  numeric: { element: STRING, select: (c) => `t.${c}::text`, kind: "text" },
+  numeric: { element: STRING, select: (c) => `t.${c}::text`, kind: "bytes" },
   date: { element: { type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } }, select: (c) => `(t.${c} - date '1970-01-01')`, kind: "int4" },
   // the logical type only while writing: hyparquet-writer would JSON.stringify a value under converted_type
   // JSON (jsonNamedInFooter adds it for the footer, where readers such as DuckDB look for it)
