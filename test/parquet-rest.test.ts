@@ -78,6 +78,23 @@ describe("GET /api/v1/data/{name}/{version}?format=parquet", () => {
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
 
+  it("stops when the client goes away mid-file, and the server's connections stay usable", async () => {
+    const abort = new AbortController();
+    const res = await fetch(server.url + "/api/v1/data/pq-rest/0.1.0?start=2024-01-02&end=2024-01-04&format=parquet", { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    abort.abort();
+    await reader.read().catch(() => undefined);
+    // more requests than the read pool has connections: every one of them answers
+    for (let i = 0; i < 12; i++) {
+      const again = await get("/api/v1/data/pq-rest/0.1.0?start=2024-01-09&end=2024-01-09&build-data=false");
+      expect(again.status).toBe(206); // a day without rows: a cheap read on the read pool
+      await again.text();
+    }
+    const active = await q("select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'copy (select%' and state = 'active'");
+    expect(active).toEqual([{ n: 0 }]);
+  });
+
   it("refuses before the first byte with the usual JSON errors", async () => {
     const unknown = await get("/api/v1/data/pq-nope/0.1.0?start=2024-01-02&end=2024-01-04&format=parquet");
     expect([unknown.status, (await unknown.json()).code]).toEqual([404, "DS001"]);
