@@ -6,7 +6,6 @@ import { z } from "zod";
 import { DsError } from "../../db/errors.ts";
 import { openContext } from "../context.ts";
 import { formatRows, parseJsonExact, rowFormats, type Column, type RowFormat } from "../../common/format-rows.ts";
-import { parquetSource, writeParquet } from "../../common/parquet-export.ts";
 import { optionValue } from "../options.ts";
 import { parseTimestamp, parseVerbArgs, type Verb } from "../verb.ts";
 
@@ -93,6 +92,8 @@ Prints the stored rows of [START, END] (both inclusive), one column per schema f
  * when complete: a failed export leaves no file (and an older one in place).
  */
 async function exportParquet(pool: pg.Pool, [name, version, start, end]: string[], build: boolean, out: string): Promise<number> {
+  // loaded only for this format: hyparquet-writer is no part of printing rows
+  const { parquetSource, writeParquet } = await import("../../common/parquet-export.ts");
   const client = await pool.connect();
   const partial = `${out}.partial-${process.pid}`;
   try {

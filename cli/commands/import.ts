@@ -11,7 +11,6 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { z } from "zod";
 import { DsError, toDsError } from "../../db/errors.ts";
-import { stageParquet } from "../../common/parquet-import.ts";
 import type { Field } from "../../worker/field-types.ts";
 import { csvHeader } from "../csv-header.ts";
 import { withTransaction } from "../../db/transaction.ts";
@@ -109,7 +108,7 @@ conflict policy, in one transaction: a bad file writes nothing.
         // table_name is ds_data."..." from format('%I'), like every name the catalog gives
         await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
         const staged = format === "parquet"
-          ? stageParquet(client, file, target.schema, "ds_import")
+          ? import("../../common/parquet-import.ts").then(({ stageParquet }) => stageParquet(client, file, target.schema, "ds_import"))
           : pipeline(createReadStream(file), client.query(copyFrom(`copy ds_import (${header.map((c) => `"${c}"`).join(", ")}) from stdin with (format csv, header true)`)));
         await staged.catch((err: unknown) => Promise.reject(copyError(file, place, err)));
         // first and last as text: microseconds, which a Date would lose
