@@ -21,7 +21,9 @@
  *   6. reads into Node: the typed range read and ds.data vs raw SELECT (targets 0.9, 0.7),
  *      GraphQL and REST 100-row requests vs a minimal Node + pg server (target 0.6; reads.ts);
  *   7. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join
- *      (targets: 1M trades/s and 3x; asof.ts).
+ *      (targets: 1M trades/s and 3x; asof.ts);
+ *   8. Parquet: 10M rows exported by `ds data --format parquet` and imported by `ds import`
+ *      (child processes): rows/s and peak RSS, next to a raw binary COPY out (parquet.ts; no target).
  *
  * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
  * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
@@ -32,8 +34,8 @@
  * BENCH_NOOP_CHUNKS (1000), BENCH_SLOTS (2: chunk slots of the worker = COPY streams of
  * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
  * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
- * BENCH_ONLY (comma list of throughput, memory, profile, planning, chain, queue, sql,
- * resample, reads, asof).
+ * BENCH_PARQUET_ROWS (10000000), BENCH_ONLY (comma list of throughput, memory, profile,
+ * planning, chain, queue, sql, resample, reads, asof, parquet).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -46,6 +48,7 @@ import { measureResample, reportResample } from "./resample.ts";
 import { asofTargets, measureAsof, printAsof } from "./asof.ts";
 import { chainTargets, measureChainPlanning } from "./planning.ts";
 import { measureReads, printReads, readTargets } from "./reads.ts";
+import { measureParquet, printParquet } from "./parquet.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { envNumber } from "./env-number.ts";
 import { median } from "./stats.ts";
@@ -61,7 +64,7 @@ const COVERAGE = process.env.BENCH_COVERAGE === "set" ? "set" : "built";
 const SWEEP = (process.env.BENCH_CHUNKS ?? "").split(",").filter(Boolean).map(Number);
 const SQL_ROWS = env("BENCH_SQL_ROWS", 200_000);
 const ASOF_ROWS = env("BENCH_ASOF_ROWS", 1_000_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,memory,profile,planning,chain,queue,sql,resample,reads,asof").split(",").map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "throughput,memory,profile,planning,chain,queue,sql,resample,reads,asof,parquet").split(",").map((s) => s.trim()));
 
 const THROUGHPUT_GOAL = 0.8;
 const PLANNING_GOAL = 2;
@@ -304,6 +307,11 @@ async function main(): Promise<number> {
       printAsof(r);
       targets.push(...asofTargets(r));
       out.asof = r;
+    }
+    if (ONLY.has("parquet")) {
+      const r = await measureParquet(db, undefined, log);
+      printParquet(r);
+      out.parquet = r;
     }
   } finally {
     process.off("SIGINT", onSignal);

@@ -53,6 +53,8 @@ export const errorCodes = {
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
   DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
   DS052: "no active API key has that label (`ds api-key revoke`)",
+  DS055: "`ds import`: not a readable Parquet file (not Parquet, truncated, a corrupt page, an unknown codec)",
+  DS056: "`ds import`: the Parquet file's columns do not fit the dataset (a missing, unknown or repeated column, a type the field cannot take)",
   DS057: "an HTTP write whose body is not rows: malformed JSON, not an array nor `{\"rows\": [...]}`, a CSV without a header line, a content type other than JSON or CSV (HTTP 415), a bad `covers`",
   DS058: "an HTTP write's body is over `DS_MAX_WRITE_BYTES` (HTTP 413)",
   DS059: "invalid `[source]` table: unknown kind or field, a bad exchange, symbols, api-url or URL template, a schema or key that does not match what the source writes, or a builder, transform, `[write]` or dependencies next to it",

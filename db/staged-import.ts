@@ -1,31 +1,42 @@
 /**
- * The bulk write path shared by `ds import` and `POST /api/v1/data/{name}/{version}` with a
- * CSV body (docs/writes.md): in the caller's transaction, the header is checked against the
- * dataset's fields, the CSV is streamed with COPY into a temporary staging table, and
+ * The bulk write path shared by `ds import` (CSV or Parquet) and `POST
+ * /api/v1/data/{name}/{version}` with a CSV body (docs/writes.md): in the caller's
+ * transaction, the rows are streamed with COPY into a temporary staging table, and
  * `ds.import_staged` applies it like `ds.write` (conflict policy, checks, coverage,
- * invalidation, NOTIFY). Errors name the source and its line ("FILE line 3: ...",
- * "body line 3: ..."); nothing is written when one is raised (the caller rolls back).
+ * invalidation, NOTIFY). Errors name the source and where in it ("FILE line 3: ..." for a
+ * CSV, "FILE row 2: ..." for a Parquet file, "body line 3: ..."); nothing is written when
+ * one is raised (the caller rolls back).
  *
  * @example
  * await withTransaction(pool, (client) => importCsv(client, { name, version, header, csv: createReadStream(file), source: file }));
+ * await withTransaction(pool, (client) => importParquet(client, { name, version, file, source: file }));
  */
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import type { Field } from "../worker/field-types.ts";
 import { DsError, toDsError } from "./errors.ts";
 
-export interface CsvImport {
+interface StagedImport {
   name: string;
   version: string;
-  /** The column names of the CSV's first line (csv-header.ts). */
-  header: string[];
-  /** The whole CSV, header line included. */
-  csv: Readable;
   /** What errors name: a file path, or "body". */
   source: string;
   /** A tstzrange literal the writer declares complete, or null. */
   covers?: string | null;
+}
+
+export interface CsvImport extends StagedImport {
+  /** The column names of the CSV's first line (csv-header.ts). */
+  header: string[];
+  /** The whole CSV, header line included. */
+  csv: Readable;
+}
+
+export interface ParquetImport extends StagedImport {
+  /** The Parquet file (read row group by row group, common/parquet-import.ts). */
+  file: string;
 }
 
 export interface ImportResult {
@@ -37,28 +48,37 @@ export interface ImportResult {
 
 interface Target {
   table_name: string;
-  schema: { name: string }[];
+  schema: Field[];
 }
+
+/** Where the Nth staged row is: line N + 1 of a CSV (after its header), row N of a Parquet file. */
+type RowPlace = (n: number) => string;
+const csvLine: RowPlace = (n) => `line ${n + 1}`;
+const parquetRow: RowPlace = (n) => `row ${n}`;
 
 /** "2024-03-01 14:30:00.25+00" (a timestamptz in a UTC session) as 2024-03-01T14:30:00.25Z. */
 export const isoFromUtcText = (text: string) => text.replace(" ", "T").replace(/\+00$/, "Z");
 
-/** A COPY error as one line naming the source and line: "FILE line 3, column price: ...". */
-function copyError(source: string, err: unknown): unknown {
+/** A COPY error as one line naming the source and place: "FILE line 3, column price: ...". */
+function copyError(source: string, place: RowPlace, err: unknown): unknown {
   const e = err as { code?: string; message: string; where?: string; detail?: string };
-  const at = /COPY \S+, (line \d+(?:, column \w+)?)/.exec(e.where ?? "")?.[1];
+  const at = /COPY \S+, line (\d+)((?:, column \w+)?)/.exec(e.where ?? "");
   if (!at || !/^(22|23)/.test(e.code ?? "")) return err;
-  return new DsError("DS017", `${source} ${at}: ${e.message}`, {
+  // COPY counts the CSV header as line 1; a Parquet file has no header: COPY's line N is row N
+  const n = Number(at[1]) - (place === csvLine ? 1 : 0);
+  return new DsError("DS017", `${source} ${place(n)}${at[2]}: ${e.message}`, {
     detail: "The file failed validation; nothing was written.",
-    hint: "Write ts (ISO 8601, UTC unless it has an offset) and the fields of [schema]; an empty unquoted cell is null.",
+    hint: place === csvLine
+      ? "Write ts (ISO 8601, UTC unless it has an offset) and the fields of [schema]; an empty unquoted cell is null."
+      : "Write ts and the fields of [schema]; only nullable fields may hold nulls (docs/parquet.md).",
   });
 }
 
-/** A DS017 or DS035 of ds.import_staged names "staged row N": in the CSV that is line N + 1 (after the header). */
-function stagedRowError(source: string, err: unknown): unknown {
+/** A DS017 or DS035 of ds.import_staged names "staged row N": say where that is in the source. */
+function stagedRowError(source: string, place: RowPlace, err: unknown): unknown {
   const e = toDsError(err);
   if (!(e instanceof DsError) || (e.code !== "DS017" && e.code !== "DS035")) return e;
-  const message = e.message.replace(/: staged row (\d+): /, (_m, n: string) => `: ${source} line ${Number(n) + 1}: `);
+  const message = e.message.replace(/: staged row (\d+): /, (_m, n: string) => `: ${source} ${place(Number(n))}: `);
   return new DsError(e.code, message, { detail: e.detail, hint: e.hint, cause: err });
 }
 
@@ -74,20 +94,35 @@ export function checkHeader(source: string, header: string[], expected: string[]
   });
 }
 
-/** Stages and applies a CSV in the caller's transaction; see the module comment. */
-export async function importCsv(client: pg.ClientBase, { name, version, header, csv, source, covers = null }: CsvImport): Promise<ImportResult> {
+/** Stages rows with `stage` into the temporary table ds_import, then applies them; see the module comment. */
+async function importStaged(client: pg.ClientBase, { name, version, source, covers = null }: StagedImport, place: RowPlace,
+  stage: (target: Target) => Promise<unknown>): Promise<ImportResult> {
   // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
   const target = (await client.query<Target>("select table_name, schema from ds_server.write_target($1, $2)", [name, version])).rows[0]!;
-  checkHeader(source, header, ["ts", ...target.schema.map((f) => f.name)]);
   await client.query("set local time zone 'UTC'");
   // table_name is ds_data."..." from format('%I'), like every name the catalog gives
   await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
-  const columns = header.map((c) => `"${c}"`).join(", ");
-  await pipeline(csv, client.query(copyFrom(`copy ds_import (${columns}) from stdin with (format csv, header true)`)))
-    .catch((err: unknown) => Promise.reject(copyError(source, err)));
+  await stage(target).catch((err: unknown) => Promise.reject(copyError(source, place, err)));
   // first and last as text: microseconds, which a Date would lose
   const row = (await client.query<{ written: string; first_ts: string | null; last_ts: string | null }>(
     "select written, first_ts::text, last_ts::text from ds.import_staged($1, $2, 'ds_import'::regclass, $3::tstzrange)",
-    [name, version, covers]).catch((err: unknown) => Promise.reject(stagedRowError(source, err)))).rows[0]!;
+    [name, version, covers]).catch((err: unknown) => Promise.reject(stagedRowError(source, place, err)))).rows[0]!;
   return { written: Number(row.written), first: row.first_ts && isoFromUtcText(row.first_ts), last: row.last_ts && isoFromUtcText(row.last_ts) };
+}
+
+/** A CSV (header checked against the dataset's fields) staged with COPY and applied. */
+export function importCsv(client: pg.ClientBase, csv: CsvImport): Promise<ImportResult> {
+  return importStaged(client, csv, csvLine, async (target) => {
+    checkHeader(csv.source, csv.header, ["ts", ...target.schema.map((f) => f.name)]);
+    const columns = csv.header.map((c) => `"${c}"`).join(", ");
+    await pipeline(csv.csv, client.query(copyFrom(`copy ds_import (${columns}) from stdin with (format csv, header true)`)));
+  });
+}
+
+/** A Parquet file staged row group by row group (common/parquet-import.ts, loaded only here) and applied. */
+export function importParquet(client: pg.ClientBase, parquet: ParquetImport): Promise<ImportResult> {
+  return importStaged(client, parquet, parquetRow, async (target) => {
+    const { stageParquet } = await import("../common/parquet-import.ts");
+    await stageParquet(client, parquet.file, target.schema, "ds_import");
+  });
 }

@@ -45,7 +45,7 @@ describe("command-line options (DS038)", () => {
     [["serve", "--frobnicate"], /ds serve: Unknown option '--frobnicate'/],
     [["worker", "--concurrency"], /ds worker: Option '--concurrency[^']*' argument (missing|is ambiguous)/],
     [["status", "extra"], /ds status: Unexpected argument 'extra'|takes no arguments/],
-    [["data", "t-root", "0.1.0", "2024-01-01", "2024-01-02", "--format", "xml"], /ds data: unknown format "xml"/],
+    [["data", "t-root", "0.1.0", "2024-01-01", "2024-01-02", "--format", "xml"], /ds data: --format "xml" is not one of table, csv, json, parquet/],
     [["delete", "t-root", "0.1.0", "2024-01-01", "2024-01-02", "--key", "{x"], /--key \{x is not JSON/],
     [["import", "t-root", "0.1.0", "no-such-file.csv"], /file no-such-file\.csv not found/],
   ])("ds %j: one DS038 line", async (args, message) => {

@@ -37,7 +37,7 @@ function uses(files: string[], pattern: RegExp): Map<string, string[]> {
 }
 
 const sqlFiles = filesUnder(join(root, "sql"), ".sql");
-const tsFiles = ["db", "cli", "server", "worker", "datasets", "builders", "sources"].flatMap((d) => filesUnder(join(root, d), ".ts"));
+const tsFiles = ["db", "cli", "common", "server", "worker", "datasets", "builders", "sources"].flatMap((d) => filesUnder(join(root, d), ".ts"));
 // errcode = 'DS012', or a code handed to a raising helper: raise_definition_error('DS005', ...)
 const raisedInSql = uses(sqlFiles, /'(DS\d{3})'/g);
 // new DsError("DS038", ...), a code compared or mapped (the registry and the REST status map aside)

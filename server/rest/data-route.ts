@@ -1,15 +1,16 @@
 /**
- * GET /api/v1/data/{name}/{version}?start&end[&build-data=true][&format=json|csv] and
+ * GET /api/v1/data/{name}/{version}?start&end[&build-data=true][&format=json|csv|parquet] and
  * DELETE /api/v1/data/{name}/{version}?start&end, with the original server's shapes:
  * rows grouped by timestamp, total_timestamps (calendar points in range) and
  * returned_timestamps (timestamps with rows), 206 when build-data=false and some points
- * are not built yet.
+ * are not built yet. format=parquet streams a Parquet file (common/parquet-export.ts).
  */
 import type { ServerResponse } from "node:http";
 import type pg from "pg";
 import { DsError } from "../../db/errors.ts";
 import { withTransaction } from "../../db/transaction.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
+import { parquetSource, writeParquet } from "../../common/parquet-export.ts";
 import type { ServerContext } from "../mount.ts";
 import { cancelOnClose } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
@@ -99,14 +100,15 @@ function noPoints(name: string, version: string, startText: string, endText: str
 export async function getData(ctx: ServerContext, res: ServerResponse, { name, version }: Target, query: URLSearchParams): Promise<void> {
   const [startText, endText] = requiredParams(query, ["start", "end"]);
   const build = boolParam(query, "build-data", true);
-  const format = choiceParam(query, "format", ["json", "csv"] as const, "json");
+  const format = choiceParam(query, "format", ["json", "csv", "parquet"] as const, "json");
   const limit = positiveIntParam(query, "limit");
   const interval = query.get("interval");
-  if (interval !== null && format === "csv") throw new HttpError(422, "interval answers JSON only: drop format=csv");
+  if (interval !== null && format !== "json") throw new HttpError(422, `interval answers JSON only: drop format=${format}`);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
     const { filters, key } = await keyFilters(db, name, version, query);
+    if (format === "parquet") return sendParquet(db, res, args, build, startText!, endText!, filters, limit);
     if (format === "csv") {
       const total = Number((await db.query<{ n: string }>("select ds_server.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);
       if (total === 0) throw noPoints(name, version, startText!, endText!);
@@ -128,6 +130,26 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
 }
 
 const numericTypes = new Set(["int", "float", "numeric"]);
+
+/**
+ * The rows as a Parquet file, streamed (Transfer-Encoding: chunked) one row group at a
+ * time, and not held to DS_MAX_ROWS (that limit guards bodies built in memory); 206 when
+ * points are left unbuilt. Whole files only: no key filter, no limit (422). An error after
+ * the first bytes ends the response without its footer, which no reader takes for a file.
+ */
+async function sendParquet(db: pg.ClientBase, res: ServerResponse, [name, version, start, end]: string[], build: boolean,
+  startText: string, endText: string, filters: Record<string, string>, limit: number | null): Promise<void> {
+  const extra = Object.keys(filters)[0] ?? (limit !== null ? "limit" : undefined);
+  if (extra !== undefined) throw new HttpError(422, `format=parquet answers the whole range: drop ${extra}`);
+  const total = Number((await db.query<{ n: string }>("select ds_server.count_points($1, $2, $3, $4)::text as n", [name, version, start, end])).rows[0]!.n);
+  if (total === 0) throw noPoints(name!, version!, startText, endText);
+  const source = await parquetSource(db, name!, version!, start!, end!, build);
+  res.writeHead(source.gaps ? 206 : 200, {
+    "content-type": "application/vnd.apache.parquet",
+    "content-disposition": `attachment; filename="${`${name}-${version}`.replace(/[^A-Za-z0-9._-]/g, "_")}.parquet"`,
+  });
+  await writeParquet(db, source, res);
+}
 
 /** CSV like `ds data --format csv`: a header of ts and the schema's fields, ts in ISO 8601 UTC. */
 async function readCsv(db: pg.ClientBase, args: string[], build: boolean, filters: Record<string, string>, limit: number | null): Promise<string> {

@@ -11,6 +11,8 @@ import { createDocument } from "zod-openapi";
 const version = z.string().meta({ description: "Semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (400 otherwise)", example: "0.1.0" });
 const name = z.string().meta({ description: "Dataset name", example: "mock-ohlc" });
 const target = z.object({ name, version });
+/** A Parquet file (format=parquet). */
+const parquetBody = z.string().meta({ format: "binary", description: "A Parquet file: ts (TIMESTAMP, UTC, microseconds) and the schema's fields, in ts and key order" });
 const timestamp = z.string().meta({ description: "ISO 8601 date or date-time, as Python's datetime.fromisoformat reads it; UTC without an offset (400 otherwise)", example: "2024-01-31" });
 const flag = (description: string) => z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"]).optional().meta({ description });
 const naive = z.string().meta({ description: "ISO 8601 without offset, in UTC, as the original server wrote timestamps", example: "2024-01-02T00:00:00" });
@@ -122,7 +124,9 @@ const errorText: Record<number, string> = {
 const dataQuery = z.object({
   start: timestamp, end: timestamp,
   "build-data": flag("Build what is missing first (default true); false answers 206 when some points are not built"),
-  format: z.enum(["json", "csv"]).optional().meta({ description: "json (default) or csv (ts and the schema's fields)" }),
+  format: z.enum(["json", "csv", "parquet"]).optional().meta({
+    description: "json (default), csv (ts and the schema's fields) or parquet (a Parquet file of ts and the schema's fields, streamed; types in docs/parquet.md; whole range only: no key filter, no limit, not held to DS_MAX_ROWS)",
+  }),
   limit: z.string().regex(/^[1-9][0-9]*$/).optional().meta({ description: "At most this many timestamps, the earliest" }),
   interval: z.string().optional().meta({ description: "OHLC bars resampled on the fly at this granularity (ds.bars), e.g. 5m, 1h, 1d" }),
 }).catchall(z.string().meta({ description: "A key filter: a key field of the dataset and its value, e.g. ticker=MSFT" }));
@@ -173,8 +177,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: "The rows of a dataset version in [start, end], grouped by timestamp",
           requestParams: { path: target, query: dataQuery },
           responses: {
-            "200": { description: "Every point of the range is built", content: { "application/json": { schema: dataBody }, "text/csv": { schema: z.string() } } },
-            "206": { description: "build-data=false and some points are not built yet", content: { "application/json": { schema: dataBody }, "text/csv": { schema: z.string() } } },
+            "200": { description: "Every point of the range is built", content: { "application/json": { schema: dataBody }, "text/csv": { schema: z.string() }, "application/vnd.apache.parquet": { schema: parquetBody } } },
+            "206": { description: "build-data=false and some points are not built yet", content: { "application/json": { schema: dataBody }, "text/csv": { schema: z.string() }, "application/vnd.apache.parquet": { schema: parquetBody } } },
             ...errors(400, 401, 404, 422, 500, 503),
           },
         },
