@@ -51,6 +51,8 @@ export interface DatasetDefinition {
   write?: WriteDefinition;
   /** The [refresh] table of a derived dataset. */
   refresh?: RefreshDefinition;
+  /** The [storage] table: partition size and retention, durations checked by SQL (docs/storage.md). */
+  storage?: StorageDefinition;
   calendar: string;
   granularity: string;
   start_date: string;
@@ -71,6 +73,12 @@ export type TransformDefinition = { kind: string } & Record<string, unknown>;
 /** `[write] conflict = ...`: what a write does with a row whose (ts, key) is stored (docs/writes.md). */
 export interface WriteDefinition {
   conflict: "last-write-wins" | "merge-high-low" | "reject";
+}
+
+/** `[storage]`: the size of a time partition ("1 month") and how long data is kept ("365d"); null: the default. */
+export interface StorageDefinition {
+  partition: string | null;
+  retention: string | null;
 }
 
 /** `[refresh]`: rebuild on write, on a cron schedule; per-key invalidation of a builder. */
@@ -105,6 +113,7 @@ const configSpec = z.strictObject({
   tags: z.record(z.string(), z.json()).default({}),
   write: z.strictObject({ conflict: z.enum(["last-write-wins", "merge-high-low", "reject"]).default("last-write-wins") }).optional(),
   refresh: z.strictObject({ "on-write": z.boolean().default(false), schedule: z.string().optional(), "per-key": z.boolean().optional() }).optional(),
+  storage: z.strictObject({ partition: z.string().optional(), retention: z.string().optional() }).optional(),
 });
 
 function configError(file: string, field: string | null, message: string, hint?: string): DsError {
@@ -182,6 +191,7 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     ...(c.transform ? { transform: jsonValue(file, c.transform) as TransformDefinition } : {}),
     ...(c.write ? { write: { conflict: c.write.conflict } } : {}),
     ...(c.refresh ? { refresh: { on_write: c.refresh["on-write"], schedule: c.refresh.schedule ?? null, per_key: c.refresh["per-key"] ?? null } } : {}),
+    ...(c.storage ? { storage: { partition: c.storage.partition ?? null, retention: c.storage.retention ?? null } } : {}),
     calendar: c.calendar,
     granularity: c.granularity,
     start_date: startDate(file, c["start-date"]),

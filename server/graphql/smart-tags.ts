@@ -54,7 +54,8 @@ const DataTagsPlugin: GraphileConfig.Plugin = {
           // getTagsAndDescription() memoizes its result: changing it changes the tags
           const { tags } = rel.getTagsAndDescription();
           if (rel.relkind === "v") Object.assign(tags, { behavior: "-*" });
-          if (rel.relkind === "r") Object.assign(tags, { behavior: "-node" });
+          // typed tables are partitioned ("p"; plain "r" before migration 000024)
+          if (rel.relkind === "r" || rel.relkind === "p") Object.assign(tags, { behavior: "-node" });
         }
       },
     },

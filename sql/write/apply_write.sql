@@ -19,6 +19,8 @@ declare
   v_detail text;
 begin
   perform ds_private.check_covers(covers);
+  -- the partitions of the rows first: their lock comes before the dataset locks, in every writer
+  perform ds_private.ensure_row_partitions(v.id, source_sql, rows);
   perform ds_private.lock_write_closure(v.id);
   if v.write_conflict = 'reject' then
     begin
