@@ -105,10 +105,13 @@ begin
   if cardinality(v_missing) = 0 then
     return 0;
   end if;
-  -- one creator per version at a time, until its transaction ends; the others then see its
-  -- partitions (each statement reads the catalog afresh) and create only the rest. Taken
-  -- before the dataset lock by every writer (chunks, writes), so the two never cross.
-  perform pg_advisory_xact_lock(7412063, v.id);
+  -- one creator per version at a time, until its transaction ends: SHARE UPDATE EXCLUSIVE on
+  -- the table (which ATTACH takes anyway) conflicts with itself, not with reads nor with
+  -- writes of rows. Taking it reads the catalog's changes, so the others then see its
+  -- partitions and create only the rest (an advisory lock would not: a stale cache and
+  -- "relation already exists"). Taken before the dataset lock by every writer (chunks,
+  -- writes), as ds.delete and retention take theirs, so the two never cross.
+  execute format('lock table ds_data.%I in share update exclusive mode', v.table_name);
   v_missing := array(select s from unnest(v_missing) s where pg_catalog.to_regclass(format('ds_partitions.%I', ds_private.partition_name(v.id, s))) is null);
   foreach v_start in array v_missing loop
     v_bounds := ds_private.partition_range(v.partition_interval, v_start);
@@ -126,7 +129,7 @@ begin
   return cardinality(v_missing);
 end;
 $$;
-comment on function ds_private.ensure_partitions(integer, tstzmultirange) is 'Creates, in the caller''s transaction, the partitions of a version''s table that the ranges reach and that do not exist yet; returns how many it created. Without lock when all exist; else one creator per version at a time (an advisory lock), so concurrent writers never collide. DS064 for an unbounded range or more than 10,000 partitions.';
+comment on function ds_private.ensure_partitions(integer, tstzmultirange) is 'Creates, in the caller''s transaction, the partitions of a version''s table that the ranges reach and that do not exist yet; returns how many it created. Without lock when all exist; else one creator per version at a time (SHARE UPDATE EXCLUSIVE on its table until the transaction ends: reads and row writes go on), so concurrent writers never collide. DS064 for an unbounded range or more than 10,000 partitions.';
 
 create or replace function ds_private.ensure_row_partitions(version_id integer, source_sql text, rows jsonb) returns integer
 language plpgsql volatile as $$
