@@ -21,7 +21,10 @@
  *   6. reads into Node: the typed range read and ds.data vs raw SELECT (targets 0.9, 0.7),
  *      GraphQL and REST 100-row requests vs a minimal Node + pg server (target 0.6; reads.ts);
  *   7. ds.asof: about 1M trades as-of joined onto 1M quotes vs a plain LATERAL join
- *      (targets: 1M trades/s and 3x; asof.ts).
+ *      (targets: 1M trades/s and 3x; asof.ts);
+ *   8. scale (only with BENCH_ONLY=scale: it writes 21M rows): one-day one-ticker reads and
+ *      ds.missing at 20M rows vs 1M (target: within 1.5x), retention dropping a partition
+ *      (target: under 1 s; scale.ts).
  *
  * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
  * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
@@ -33,7 +36,7 @@
  * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
  * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
  * BENCH_ONLY (comma list of throughput, memory, profile, planning, chain, queue, sql,
- * resample, reads, asof).
+ * resample, reads, asof; scale is not in the default list), BENCH_SCALE_ROWS (20000000).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -46,6 +49,7 @@ import { measureResample, reportResample } from "./resample.ts";
 import { asofTargets, measureAsof, printAsof } from "./asof.ts";
 import { chainTargets, measureChainPlanning } from "./planning.ts";
 import { measureReads, printReads, readTargets } from "./reads.ts";
+import { measureScale, printScale, scaleTargets } from "./scale.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { envNumber } from "./env-number.ts";
 import { median } from "./stats.ts";
@@ -304,6 +308,12 @@ async function main(): Promise<number> {
       printAsof(r);
       targets.push(...asofTargets(r));
       out.asof = r;
+    }
+    if (ONLY.has("scale")) {
+      const r = await measureScale(db.pool, {}, log);
+      printScale(r);
+      targets.push(...scaleTargets(r));
+      out.scale = r;
     }
   } finally {
     process.off("SIGINT", onSignal);

@@ -53,6 +53,8 @@ export const errorCodes = {
   DS050: "a bad argument to a catalog function (`ds.find_datasets` tags that are not a JSON object)",
   DS051: "an API key that cannot be stored: an invalid label or hash, or a label an active key already has",
   DS052: "no active API key has that label (`ds api-key revoke`)",
+  DS063: "invalid `[storage]`: a malformed duration (`partition`, `retention`), an unknown field, or a partition shorter than the granularity",
+  DS064: "a write or chunk would need more than 10,000 new partitions (or partitions for an unbounded range)",
 } as const satisfies Record<`DS${string}`, string>;
 
 export type ErrorCode = keyof typeof errorCodes;

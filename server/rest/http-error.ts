@@ -41,6 +41,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS026: 422, // a dataset written from outside is never built
   DS033: 422, // over a per-request limit of points or rows
   DS035: 400, // a non-finite timestamp (infinity, -infinity)
+  DS064: 422, // a write needing more than 10,000 partitions
   DS036: 503, // a write reached a read-only standby: use the primary
   DS039: 503, // the database cannot be reached
 };
