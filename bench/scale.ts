@@ -107,29 +107,49 @@ async function fill(pool: pg.Pool, dataset: string, first: string, last: string,
   return { table: v!.table_name, rows, seconds: (Date.now() - started) / 1000 };
 }
 
-async function medianMs(pool: pg.Pool, calls: number, sql: string, params: unknown[], expectRows?: number): Promise<number> {
-  const ms: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const { ms: took, value } = await timed(() => pool.query(sql, params));
-    if (expectRows !== undefined && value.rowCount !== expectRows) throw new Error(`${sql}: ${value.rowCount} rows, expected ${expectRows}`);
-    ms.push(took);
-  }
-  return median(ms);
+interface Probe {
+  name: "readDayTickerMs" | "dataDayMs" | "missingMonthMs" | "missingAllMs";
+  sql: string;
+  params: unknown[];
+  rows: number;
 }
 
-async function measureVersion(pool: pg.Pool, dataset: string, table: string, first: string, last: string, calls: number) {
-  // the last session day of the span, and its month
-  const day = last.slice(0, 10);
-  const dayEnd = `${day}T23:59:59Z`;
+/** The queries measured on one version: the last whole session day (the span may end inside one) and the last month. */
+async function probes(pool: pg.Pool, dataset: string, table: string, first: string, last: string): Promise<Probe[]> {
+  const { rows: [d] } = await pool.query<{ day: string; points: number }>(
+    `select to_char(t.ts at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as points from ds_data."${table}" t
+     where t.ts < date_trunc('day', $1::timestamptz at time zone 'UTC') at time zone 'UTC' and t.ticker = $2
+     group by 1 order by 1 desc limit 1`, [last, TICKER]);
+  const [day, dayEnd] = [d!.day, `${d!.day}T23:59:59Z`];
   const monthStart = new Date(Date.parse(last) - 30 * 86_400_000).toISOString();
-  const readDayTickerMs = await medianMs(pool, calls, `select * from ds_data."${table}_rows"($1, $2) where ticker = $3`, [day, dayEnd, TICKER], 390);
-  const dataDayMs = await medianMs(pool, calls, "select * from ds.data($1, '0.1.0', $2, $3)", [dataset, day, dayEnd], 390 * TICKERS);
-  const missingMonthMs = await medianMs(pool, calls, "select * from ds.missing($1, '0.1.0', $2, $3)", [dataset, monthStart, last], 0);
-  const missingAllMs = await medianMs(pool, calls, "select * from ds.missing($1, '0.1.0', $2, $3)", [dataset, first, last], 0);
+  return [
+    { name: "readDayTickerMs", sql: `select * from ds_data."${table}_rows"($1, $2) where ticker = $3`, params: [day, dayEnd, TICKER], rows: d!.points },
+    { name: "dataDayMs", sql: "select * from ds.data($1, '0.1.0', $2, $3)", params: [dataset, day, dayEnd], rows: d!.points * TICKERS },
+    { name: "missingMonthMs", sql: "select * from ds.missing($1, '0.1.0', $2, $3)", params: [dataset, monthStart, last], rows: 0 },
+    { name: "missingAllMs", sql: "select * from ds.missing($1, '0.1.0', $2, $3)", params: [dataset, first, last], rows: 0 },
+  ];
+}
+
+/** Each probe of every version `calls` times, the versions interleaved (a busy machine's drift hits both alike); medians in ms. */
+async function measureInterleaved(pool: pg.Pool, sets: Probe[][], calls: number): Promise<Array<Record<Probe["name"], number>>> {
+  const ms = sets.map((set) => set.map(() => [] as number[]));
+  for (let i = 0; i < calls; i++) {
+    for (const [v, set] of sets.entries()) {
+      for (const [j, p] of set.entries()) {
+        const { ms: took, value } = await timed(() => pool.query(p.sql, p.params));
+        if (value.rowCount !== p.rows) throw new Error(`${p.sql}: ${value.rowCount} rows, expected ${p.rows}`);
+        ms[v]![j]!.push(took);
+      }
+    }
+  }
+  return sets.map((set, v) => Object.fromEntries(set.map((p, j) => [p.name, median(ms[v]![j]!)])) as Record<Probe["name"], number>);
+}
+
+async function partitionsOf(pool: pg.Pool, table: string): Promise<{ partitions: number; tableMiB: number }> {
   const { rows: [s] } = await pool.query<{ partitions: number; mib: number }>(
     `select count(*)::int as partitions, sum(pg_total_relation_size(i.inhrelid)) / 1048576.0 as mib
      from pg_inherits i where i.inhparent = $1::regclass`, [`ds_data."${table}"`]);
-  return { readDayTickerMs, dataDayMs, missingMonthMs, missingAllMs, partitions: s!.partitions, tableMiB: Number(s!.mib) };
+  return { partitions: s!.partitions, tableMiB: Number(s!.mib) };
 }
 
 /** Fill both versions, measure them, then retention on the large one. */
@@ -142,13 +162,18 @@ export async function measureScale(pool: pg.Pool, options: { rows?: number; call
   const totalPoints = Math.round(total / TICKERS);
   const [first, last] = await span(pool, totalPoints, totalPoints);
   const [smallFirst] = await span(pool, totalPoints, Math.round(1_000_000 / TICKERS));
-  const versions: ScaleVersion[] = [];
+  const filled: Array<{ dataset: string; from: string; table: string; rows: number; seconds: number }> = [];
   for (const [dataset, from] of [[small, smallFirst], [large, first]] as const) {
     log(`filling ${dataset} from ${from} to ${last}...`);
-    const f = await fill(pool, dataset, from, last, log);
-    const m = await measureVersion(pool, dataset, f.table, from, last, calls);
-    versions.push({ dataset, rows: f.rows, first: from, last, fillSeconds: f.seconds, ...m });
-    log(`   ${dataset}: ${formatNumber(f.rows)} rows, ${m.partitions} partitions; day x ticker ${m.readDayTickerMs.toFixed(2)} ms, ds.data day ${m.dataDayMs.toFixed(1)} ms, ` +
+    filled.push({ dataset, from, ...(await fill(pool, dataset, from, last, log)) });
+  }
+  const sets = await Promise.all(filled.map((f) => probes(pool, f.dataset, f.table, f.from, last)));
+  const medians = await measureInterleaved(pool, sets, calls);
+  const versions: ScaleVersion[] = [];
+  for (const [i, f] of filled.entries()) {
+    const m = medians[i]!;
+    versions.push({ dataset: f.dataset, rows: f.rows, first: f.from, last, fillSeconds: f.seconds, ...(await partitionsOf(pool, f.table)), ...m });
+    log(`   ${f.dataset}: ${formatNumber(f.rows)} rows; day x ticker ${m.readDayTickerMs.toFixed(2)} ms, ds.data day ${m.dataDayMs.toFixed(1)} ms, ` +
       `ds.missing month ${m.missingMonthMs.toFixed(2)} ms, all ${m.missingAllMs.toFixed(2)} ms`);
   }
   const { rows: [v] } = await pool.query<{ table_name: string }>("select table_name from ds_private.find_version($1, '0.1.0')", [large]);
@@ -175,14 +200,18 @@ export async function measureScale(pool: pg.Pool, options: { rows?: number; call
   const asOf = (d: Date) => new Date(d.getTime() + 86_400_000);
   const one = await timed(() => pool.query("select * from ds_worker.apply_retention($1, '0.1.0', $2)", [large, asOf(parts[0]!.hi)]));
   if (one.value.rows[0].partitions !== 1) throw new Error(`retention dropped ${one.value.rows[0].partitions} partitions, not 1`);
-  // then twelve at once
-  const dropYearRows = await rowsIn(parts[1]!.lo, parts[12]!.hi);
-  const year = await timed(() => pool.query("select * from ds_worker.apply_retention($1, '0.1.0', $2)", [large, asOf(parts[12]!.hi)]));
-  if (year.value.rows[0].partitions !== 12) throw new Error(`retention dropped ${year.value.rows[0].partitions} partitions, not 12`);
-  const missing = (await pool.query("select count(*)::int as n from ds.missing($1, '0.1.0', $2, $3)", [large, first, last])).rows[0].n;
-  if (missing !== 1) throw new Error(`after retention ds.missing has ${missing} ranges, not 1`);
+  // then a year of them at once (fewer at a small BENCH_SCALE_ROWS)
+  const n = Math.min(12, parts.length - 2);
+  const dropYearRows = await rowsIn(parts[1]!.lo, parts[n]!.hi);
+  const year = await timed(() => pool.query("select * from ds_worker.apply_retention($1, '0.1.0', $2)", [large, asOf(parts[n]!.hi)]));
+  if (year.value.rows[0].partitions !== n) throw new Error(`retention dropped ${year.value.rows[0].partitions} partitions, not ${n}`);
+  // what retention removed is missing, up to the boundary (the start of the partition after those dropped), and nothing after it
+  const { rows: [m] } = await pool.query<{ lo: Date; hi: Date }>("select min(lower(r)) as lo, max(upper(r)) as hi from ds.missing($1, '0.1.0', $2, $3) r", [large, first, last]);
+  if (m!.lo.getTime() !== Date.parse(first) || m!.hi.getTime() > parts[n + 1]!.lo.getTime()) {
+    throw new Error(`after retention ds.missing spans ${m!.lo.toISOString()} .. ${m!.hi.toISOString()}, not ${first} .. ${parts[n + 1]!.lo.toISOString()}`);
+  }
   return {
-    versions, calls, dropOneMs: one.ms, dropOneRows, dropYearMs: year.ms, dropYearPartitions: 12, dropYearRows, deleteMonthMs, deleteMonthRows,
+    versions, calls, dropOneMs: one.ms, dropOneRows, dropYearMs: year.ms, dropYearPartitions: n, dropYearRows, deleteMonthMs, deleteMonthRows,
   };
 }
 
