@@ -188,6 +188,34 @@ describe("partitioned typed tables", () => {
     expect((await partitions("p-delete")).map((p) => p[0])).toEqual(["p20240101", "p20240108", "p20240115"]);
   });
 
+  it("never deadlocks a write with a delete that drops partitions: both take the table before the dataset", async () => {
+    const [a, b, c] = [0, 1, 2].map(() => new pg.Client({ connectionString: db.url }));
+    await Promise.all([a!.connect(), b!.connect(), c!.connect()]);
+    const pid = async (x: pg.Client) => (await x.query("select pg_backend_pid() as pid")).rows[0].pid as number;
+    const waiting = (p: number) => until(`session ${p} waiting for a lock`, async () =>
+      (await q<{ w: string }>("select wait_event_type as w from pg_stat_activity where pid = $1", [p]))[0]?.w === "Lock");
+    try {
+      // a holds the table and the dataset (an open write); b's delete of a whole week waits
+      // for the table; c's write queues behind b. When a commits, b drops the week, then c writes.
+      const [bPid, cPid] = [await pid(b!), await pid(c!)];
+      await a!.query("begin");
+      await a!.query("select * from ds.write('p-delete', '0.1.0', $1::jsonb)", [JSON.stringify([{ ts: "2024-01-02", v: 100 }])]);
+      const deleting = b!.query("select * from ds.delete('p-delete', '0.1.0', '2024-01-08', '2024-01-14')");
+      await waiting(bPid);
+      const writing = c!.query("select * from ds.write('p-delete', '0.1.0', $1::jsonb)", [JSON.stringify([{ ts: "2024-01-16", v: 116 }])]);
+      await waiting(cPid);
+      await a!.query("commit");
+      const [d] = (await deleting).rows;
+      expect(Number(d.deleted)).toBe(1);
+      await writing;
+    } finally {
+      await Promise.all([a!.end(), b!.end(), c!.end()]);
+    }
+    // the week of 2024-01-08 had one row (2024-01-10): the delete of its days dropped it
+    expect((await partitions("p-delete")).map((p) => p[0])).toEqual(["p20240101", "p20240115"]);
+    expect(await q("select v from ds_data.p_delete where ts in ('2024-01-02', '2024-01-16') order by ts")).toEqual([{ v: 100 }, { v: 116 }]);
+  });
+
   it("refuses a write that would need more than 10,000 partitions (DS064)", async () => {
     await register({ name: "p-hourly", granularity: "1h", schema: [{ name: "v", type: "float" }], storage: { partition: "1h" } });
     await expectSqlState(q("select ds_private.ensure_partitions(v.id, tstzmultirange(tstzrange('2024-01-01', '2026-01-01'))) from ds_private.dataset_versions v where v.name = 'p-hourly'"), "DS064");

@@ -56,6 +56,9 @@ begin
   end if;
   if cardinality(v_whole) > 0 then
     execute format('lock table ds_data.%I in access exclusive mode', v.table_name);
+    v_whole := ds_private.whole_partitions(v.id, tstzrange(start_at, end_at, '[]'));  -- what is there now
+  else
+    execute format('lock table ds_data.%I in row exclusive mode', v.table_name);
   end if;
   perform ds_private.lock_write_closure(v.id);
   v_dropped := ds_private.drop_partitions(v.id, v_whole, true);

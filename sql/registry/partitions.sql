@@ -149,10 +149,29 @@ $$;
 comment on function ds_private.ensure_row_partitions(integer, text, jsonb) is 'Creates the partitions that the rows of a write need (source_sql over $1 rows, as in ds_private.apply_write), before the write statement runs.';
 
 create or replace function ds_private.whole_partitions(version_id integer, within tstzrange) returns text[]
-language sql stable as $$
-  select coalesce(array_agg(p.partition_name order by p.bounds), '{}') from ds_private.version_partitions(version_id) p where within @> p.bounds
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $$
+declare
+  v_part record;
+  v_inside boolean;
+  v_names text[] := '{}';
+begin
+  -- inside the range, or at its edges with every row inside it (a delete of 2024-01-08 ..
+  -- 2024-01-14 empties the week partition [2024-01-08, 2024-01-15) of a daily dataset): the
+  -- edge ones cost a min/max on the primary key each
+  for v_part in select p.* from ds_private.version_partitions(version_id) p where within && p.bounds order by p.bounds loop
+    v_inside := within @> v_part.bounds;
+    if not v_inside then
+      execute format('select coalesce(min(t.ts) >= $1 and max(t.ts) <= $2, false) from ds_partitions.%I t', v_part.partition_name)
+        into v_inside using lower(within), upper(within);
+    end if;
+    if v_inside then
+      v_names := v_names || v_part.partition_name;
+    end if;
+  end loop;
+  return v_names;
+end;
 $$;
-comment on function ds_private.whole_partitions(integer, tstzrange) is 'The partitions of a version''s table that lie wholly inside the range (their names in ds_partitions), oldest first.';
+comment on function ds_private.whole_partitions(integer, tstzrange) is 'The partitions of a version''s table that a delete of the range (inclusive bounds) would empty: those inside it, and those at its edges whose rows all lie in it (their names in ds_partitions), oldest first.';
 
 create or replace function ds_private.drop_partitions(version_id integer, names text[], count_rows boolean,
   out dropped integer, out rows bigint, out first_ts timestamptz, out last_ts timestamptz)
