@@ -3,8 +3,8 @@
 -- With a key filter only that key's rows go: coverage stays (the other keys are there); a
 -- built dataset gets those points stale for the deleted keys (the next build rebuilds
 -- them), and dependents that work per key are invalidated for those keys only.
--- Without key filter, the partitions wholly inside the range are dropped (their rows
--- counted first), and only the rest is deleted row by row.
+-- Without key filter, the time partitions it would empty are dropped (their rows counted
+-- first; ds_private.whole_partitions), and only the rest is deleted row by row.
 
 create or replace function ds_private.delete_key_filter_sql(v ds_private.dataset_versions, key jsonb) returns text
 language plpgsql stable as $$
@@ -95,4 +95,4 @@ begin
 end;
 $$;
 comment on function ds.delete(text, text, timestamptz, timestamptz, jsonb) is '@behavior -*
-Deletes the rows of a dataset version in [start_at, end_at] (inclusive) and its coverage there (time partitions wholly inside the range are dropped rather than emptied); returns the count and the first and last deleted timestamps. Dependents'' points that read them are invalidated (coverage removed; per key for dependents that work per key), so the next build recomputes them; those refreshed on write are rebuilt at once. With key (a JSON object of key columns, {"ticker": "AAPL"}) only that key''s rows go and coverage stays: a built dataset rebuilds them at the next build, and dependents that work per key recompute that key only. DS029 for a key filter that names a non-key column.';
+Deletes the rows of a dataset version in [start_at, end_at] (inclusive) and its coverage there (time partitions it would empty are dropped rather than emptied row by row); returns the count and the first and last deleted timestamps. Dependents'' points that read them are invalidated (coverage removed; per key for dependents that work per key), so the next build recomputes them; those refreshed on write are rebuilt at once. With key (a JSON object of key columns, {"ticker": "AAPL"}) only that key''s rows go and coverage stays: a built dataset rebuilds them at the next build, and dependents that work per key recompute that key only. DS029 for a key filter that names a non-key column.';
