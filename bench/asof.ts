@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { ensurePartitions } from "../db/ensure-partitions.ts";
 import { syncDatasets } from "../datasets/sync.ts";
 import { envNumber } from "./env-number.ts";
 import { openBenchDatabase } from "./bench-database.ts";
@@ -103,6 +104,8 @@ async function tableOf(pool: pg.Pool, name: string): Promise<string> {
 async function fill(pool: pg.Pool, quotes: string, trades: string, rows: number): Promise<[number, number, string]> {
   const seconds = Math.round(rows / (TICKERS / 2));
   await pool.query(`truncate ds_data."${quotes}", ds_data."${trades}"`);
+  const last = new Date(Date.parse(START) + seconds * 1000);
+  for (const t of [quotes, trades]) await ensurePartitions(pool, t, START, last);
   // each (second, ticker) quotes or trades with probability 1/2 (independent hashes)
   await pool.query(
     `insert into ds_data."${quotes}" (ts, ticker, bid, ask)

@@ -26,6 +26,7 @@ import { createHash } from "node:crypto";
 import { request, Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { ensurePartitions } from "../db/ensure-partitions.ts";
 import { createPool } from "../db/pool.ts";
 import { envNumber } from "./env-number.ts";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -67,6 +68,7 @@ export interface ReadsOptions {
 async function fill(pool: pg.Pool, versionId: number, tableName: string, rows: number): Promise<string> {
   const minutes = Math.ceil(rows / TICKERS);
   await pool.query(`truncate ds_data."${tableName}"`);
+  await ensurePartitions(pool, tableName, START, new Date(Date.parse(START) + minutes * 60_000));
   await pool.query(
     `insert into ds_data."${tableName}" (ts, ticker, open, high, low, close, volume)
      select $1::timestamptz + m * interval '1 minute', 'T' || k, 100 + k + (m % 100) / 100.0, 101 + k + (m % 100) / 100.0,

@@ -18,6 +18,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { ensurePartitions } from "../db/ensure-partitions.ts";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
 import { buildAndWait } from "./build-and-wait.ts";
 import { findVersion, resetVersion, rowCount } from "./dataset-table.ts";
@@ -71,6 +72,7 @@ export interface ResampleResult {
 export async function prepareSource(pool: pg.Pool, log: (line: string) => void): Promise<number> {
   const v = await findVersion(pool, SOURCE);
   await resetVersion(pool, v);
+  await ensurePartitions(pool, v.table, START, END);
   const fill = await timed(() => pool.query(FILL.replace("%TABLE%", v.table), [START, new Date(END.getTime() + 60_000)]));
   // marked built over 2024 (the source only: coverage may include closed time, see docs/coverage.md)
   await pool.query("update ds_private.dataset_versions set coverage = tstzmultirange(tstzrange($2, $3)) where id = $1", [v.id, START, new Date("2025-01-01T00:00:00Z")]);

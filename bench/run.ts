@@ -24,6 +24,9 @@
  *      (targets: 1M trades/s and 3x; asof.ts);
  *   8. Parquet: 10M rows exported by `ds data --format parquet` and imported by `ds import`
  *      (child processes): rows/s and peak RSS, next to a raw binary COPY out (parquet.ts; no target).
+ *   9. scale (only with BENCH_ONLY=scale: it writes 21M rows): one-day one-ticker reads and
+ *      ds.missing at 20M rows vs 1M (target: within 1.5x), retention dropping a partition
+ *      (target: under 1 s; scale.ts).
  *
  * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
  * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
@@ -35,7 +38,8 @@
  * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
  * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
  * BENCH_PARQUET_ROWS (10000000), BENCH_ONLY (comma list of throughput, memory, profile,
- * planning, chain, queue, sql, resample, reads, asof, parquet).
+ * planning, chain, queue, sql, resample, reads, asof, parquet; scale is not in the default
+ * list), BENCH_SCALE_ROWS (20000000).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -49,6 +53,7 @@ import { asofTargets, measureAsof, printAsof } from "./asof.ts";
 import { chainTargets, measureChainPlanning } from "./planning.ts";
 import { measureReads, printReads, readTargets } from "./reads.ts";
 import { measureParquet, printParquet } from "./parquet.ts";
+import { measureScale, printScale, scaleTargets } from "./scale.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { envNumber } from "./env-number.ts";
 import { median } from "./stats.ts";
@@ -312,6 +317,12 @@ async function main(): Promise<number> {
       const r = await measureParquet(db, undefined, log);
       printParquet(r);
       out.parquet = r;
+    }
+    if (ONLY.has("scale")) {
+      const r = await measureScale(db.pool, {}, log);
+      printScale(r);
+      targets.push(...scaleTargets(r));
+      out.scale = r;
     }
   } finally {
     process.off("SIGINT", onSignal);

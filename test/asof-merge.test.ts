@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { syncDatasets } from "../datasets/sync.ts";
+import { ensurePartitions } from "../db/ensure-partitions.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const db = useTestDatabase("asof-merge");
@@ -59,6 +60,8 @@ async function fill(d: Dataset, rows: Row[]): Promise<void> {
     return { ...r, ts: iso(r.ts), ...(d.key.length === 0 ? { row_number: n } : {}) };
   });
   await db.pool.query(`truncate ds_data."${t!.t}"`);
+  const seconds = rows.map((r) => r.ts);
+  if (rows.length) await ensurePartitions(db.pool, t!.t, iso(seconds.reduce((a, b) => Math.min(a, b))), iso(seconds.reduce((a, b) => Math.max(a, b))));
   await db.pool.query(`insert into ds_data."${t!.t}" select * from jsonb_populate_recordset(null::ds_data."${t!.t}", $1)`, [JSON.stringify(json)]);
 }
 

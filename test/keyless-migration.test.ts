@@ -28,6 +28,7 @@ beforeAll(async () => {
     alter table ds_data.old_notes_v0_1_0 drop column row_number;
     alter table ds_data.old_notes_v0_1_0 add constraint old_notes_v0_1_0_pkey primary key (ts);
     create view ds_data.old_notes as select * from ds_data.old_notes_v0_1_0;
+    select ds_private.ensure_partitions(v.id, '{[2024-01-01, 2024-01-04)}') from ds_private.dataset_versions v where v.name = 'old-notes';
     insert into ds_data.old_notes_v0_1_0 (ts, note) values ('2024-01-02', 'a'), ('2024-01-03', 'b');
     delete from ds_private.migrations where name = '000014_keyless_row_number.sql'`);
   expect(await primaryKey("ds_data.old_notes_v0_1_0")).toEqual(["ts"]);

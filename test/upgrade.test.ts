@@ -79,6 +79,20 @@ describe(`upgrading a database of the previous release (migrations up to ${previ
     ]);
   });
 
+  it("converts each typed table in place into a table partitioned by ts: rows, view and grants kept", async () => {
+    for (const t of tables) {
+      const { rows: [r] } = await pool.query(
+        `select c.relkind, (select count(*)::int from pg_inherits i where i.inhparent = c.oid) as partitions,
+                has_table_privilege('ds_reader', c.oid, 'select') as readable
+         from pg_class c where c.oid = $1::regclass`, [`ds_data.${t}`]);
+      expect(r, t).toMatchObject({ relkind: "p", readable: true });
+      expect(r.partitions, t).toBeGreaterThan(0);
+    }
+    expect((await pool.query("select count(*)::int as n from ds_data.t_child")).rows[0].n).toBe(20);
+    const { rows: unpartitioned } = await pool.query("select relname from pg_class where relnamespace = 'ds_partitions'::regnamespace and relname like '%unpartitioned'");
+    expect(unpartitioned).toEqual([]);
+  });
+
   it("builds on from there: new points of the old datasets, with a worker of this checkout", async () => {
     worker = await startWorker({ pool, connectionString: url, buildersDir: fixtureBuilders, concurrency: 2, log: () => {} });
     const { rows: [{ id }] } = await pool.query("select ds.build('t-child', '0.1.0', '2024-01-15', '2024-01-31') as id");

@@ -54,11 +54,30 @@ const DataTagsPlugin: GraphileConfig.Plugin = {
           // getTagsAndDescription() memoizes its result: changing it changes the tags
           const { tags } = rel.getTagsAndDescription();
           if (rel.relkind === "v") Object.assign(tags, { behavior: "-*" });
-          if (rel.relkind === "r") Object.assign(tags, { behavior: "-node" });
+          // typed tables are partitioned ("p"; plain "r" before migration 000024)
+          if (rel.relkind === "r" || rel.relkind === "p") Object.assign(tags, { behavior: "-node" });
+          if (rel.relkind === "p") keepIndexedFilters(rel);
         }
       },
     },
   },
 };
+
+type IntrospectionClass = Parameters<NonNullable<GraphileConfig.GatherHooks["pgIntrospection_introspection"]>>[0]["introspection"]["classes"][number];
+
+/**
+ * PostGraphile gives a partitioned table no indexes (its PgIndexBehaviorsPlugin looks at
+ * plain tables only), so every column would become filterable and orderable: the columns
+ * that no index of the table has get `-filterBy -orderBy`, as on a plain table.
+ */
+function keepIndexedFilters(rel: IntrospectionClass): void {
+  const indexed = new Set(rel.getIndexes().filter((i) => !i.indpred).flatMap((i) => i.getKeys().map((k) => k?.attname)));
+  for (const att of rel.getAttributes()) {
+    if (att.attnum < 1 || indexed.has(att.attname)) continue;
+    const { tags } = att.getTagsAndDescription();
+    const behavior = tags.behavior;
+    tags.behavior = [...(Array.isArray(behavior) ? behavior : behavior ? [String(behavior)] : []), "-filterBy -orderBy"];
+  }
+}
 
 export const DsSmartTagsPreset: GraphileConfig.Preset = { plugins: [CatalogTagsPlugin, DataTagsPlugin] };

@@ -46,6 +46,7 @@ export const statusOfCode: Readonly<Record<string, number>> = {
   DS058: 413, // a write body over DS_MAX_WRITE_BYTES
   DS033: 422, // over a per-request limit of points or rows
   DS035: 400, // a non-finite timestamp (infinity, -infinity)
+  DS064: 422, // a write needing more than 10,000 partitions
   DS036: 503, // a write reached a read-only standby: use the primary
   DS039: 503, // the database cannot be reached
 };

@@ -3,6 +3,8 @@
 -- With a key filter only that key's rows go: coverage stays (the other keys are there); a
 -- built dataset gets those points stale for the deleted keys (the next build rebuilds
 -- them), and dependents that work per key are invalidated for those keys only.
+-- Without key filter, the time partitions it would empty are dropped (their rows counted
+-- first; ds_private.whole_partitions), and only the rest is deleted row by row.
 
 create or replace function ds_private.delete_key_filter_sql(v ds_private.dataset_versions, key jsonb) returns text
 language plpgsql stable as $$
@@ -41,11 +43,25 @@ declare
   v_keys text := array_to_string(array(select format('%I', k) from unnest(v_change_key) k), ', ');
   v_changes ds_private.key_slots[];
   v_removed tstzmultirange := '{}';
+  v_whole text[] := '{}';
+  v_dropped record;
 begin
   perform ds_private.check_primary('ds.delete');
   perform ds_private.check_range(start_at, end_at);
   v_filter := ds_private.delete_key_filter_sql(v, key);
+  -- every key: the partitions wholly in the range are dropped, not emptied row by row; the
+  -- table's lock before the dataset locks, the order of every writer (docs/storage.md)
+  if key is null then
+    v_whole := ds_private.whole_partitions(v.id, tstzrange(start_at, end_at, '[]'));
+  end if;
+  if cardinality(v_whole) > 0 then
+    execute format('lock table ds_data.%I in access exclusive mode', v.table_name);
+    v_whole := ds_private.whole_partitions(v.id, tstzrange(start_at, end_at, '[]'));  -- what is there now
+  else
+    execute format('lock table ds_data.%I in row exclusive mode', v.table_name);
+  end if;
   perform ds_private.lock_write_closure(v.id);
+  v_dropped := ds_private.drop_partitions(v.id, v_whole, true);
   -- the rows, and per key the slots they were in
   execute format(E'with d as (delete from ds_data.%1$I t where t.ts >= $1 and t.ts <= $2%2$s returning t.*)\n'
                  'select count(*), min(d.ts), max(d.ts), (select coalesce(array_agg(row(c.key, c.slots)::ds_private.key_slots), ''{}'') from\n'
@@ -56,6 +72,9 @@ begin
          else format('jsonb_build_object(%s)', array_to_string(array(select format('%L, y.%I', k, k) from unnest(v_change_key) k), ', ')) end,
     case when v_keys = '' then '' else v_keys || ', ' end)
     using start_at, end_at, key, v.step into deleted, first_ts, last_ts, v_changes;
+  deleted := deleted + v_dropped.rows;
+  first_ts := least(first_ts, v_dropped.first_ts);
+  last_ts := greatest(last_ts, v_dropped.last_ts);
   if key is null then
     -- every key: the points in the range are no longer built
     v_removed := tstzmultirange(tstzrange(ds_private.align_up(start_at, v.step), ds_private.align_down(end_at, v.step) + v.step));
@@ -76,4 +95,4 @@ begin
 end;
 $$;
 comment on function ds.delete(text, text, timestamptz, timestamptz, jsonb) is '@behavior -*
-Deletes the rows of a dataset version in [start_at, end_at] (inclusive) and its coverage there; returns the count and the first and last deleted timestamps. Dependents'' points that read them are invalidated (coverage removed; per key for dependents that work per key), so the next build recomputes them; those refreshed on write are rebuilt at once. With key (a JSON object of key columns, {"ticker": "AAPL"}) only that key''s rows go and coverage stays: a built dataset rebuilds them at the next build, and dependents that work per key recompute that key only. DS029 for a key filter that names a non-key column.';
+Deletes the rows of a dataset version in [start_at, end_at] (inclusive) and its coverage there (time partitions it would empty are dropped rather than emptied row by row); returns the count and the first and last deleted timestamps. Dependents'' points that read them are invalidated (coverage removed; per key for dependents that work per key), so the next build recomputes them; those refreshed on write are rebuilt at once. With key (a JSON object of key columns, {"ticker": "AAPL"}) only that key''s rows go and coverage stays: a built dataset rebuilds them at the next build, and dependents that work per key recompute that key only. DS029 for a key filter that names a non-key column.';

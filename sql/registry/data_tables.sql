@@ -2,7 +2,8 @@
 -- its newest version. Identifiers only through format('%I'); column types come from the
 -- fixed list of ds_private.column_type. A dataset without key has the implicit column
 -- row_number (last, integer, default 1): the position of a row among its timestamp's rows,
--- so that any number of rows share a timestamp; its primary key is (ts, row_number).
+-- so that any number of rows share a timestamp; its primary key is (ts, row_number). Every
+-- table is partitioned by range on ts (partitions.sql, docs/storage.md).
 
 create or replace function ds_private.table_key(v ds_private.dataset_versions) returns text[]
 language sql immutable parallel safe as $$
@@ -35,7 +36,9 @@ begin
                            case when (f.field ->> 'nullable')::boolean then '' else ' not null' end), ', ' order by f.ord)
     into v_columns from jsonb_array_elements(v.schema) with ordinality f(field, ord);
   select string_agg(format(', %I', k.name), '' order by k.ord) into v_key from unnest(ds_private.table_key(v)) with ordinality k(name, ord);
-  execute format('create table ds_data.%I (ts timestamptz not null, %s%s, constraint %I primary key (ts%s))',
+  -- partitioned by range on ts (partitions.sql); the primary key holds ts, the partition
+  -- column, as every unique index must (and as Citus needs)
+  execute format('create table ds_data.%I (ts timestamptz not null, %s%s, constraint %I primary key (ts%s)) partition by range (ts)',
     v.table_name, v_columns, case when cardinality(v.key) = 0 then ', row_number integer not null default 1' else '' end,
     v.table_name || '_pkey', v_key);
   perform ds_private.comment_version_table(version_id);
@@ -52,7 +55,7 @@ begin
   perform ds_private.create_version_read(version_id);
 end;
 $$;
-comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version: ts plus one column per schema field, primary key (ts, key columns); without key, the last column row_number and primary key (ts, row_number); and its typed range read ds_data.<table_name>_rows (version_reads.sql).';
+comment on function ds_private.create_version_table(integer) is 'Creates the typed table ds_data.<table_name> of a dataset version, partitioned by range on ts (its partitions come with the writes that need them, partitions.sql): ts plus one column per schema field, primary key (ts, key columns); without key, the last column row_number and primary key (ts, row_number); and its typed range read ds_data.<table_name>_rows (version_reads.sql).';
 
 create or replace function ds_private.refresh_dataset_view(dataset_id integer) returns void
 language plpgsql volatile as $$

@@ -1,7 +1,7 @@
 -- Writing one resolved definition: a new version is inserted; a registered one is left
 -- alone when unchanged, updated in place when only its description, builder (and its SQL
--- text, transform, [source] or code hash: its built points become stale), chunk, max_attempts, env_vars, tags, conflict policy or refresh
--- policy changed, and refused (DS011) when its definition changed.
+-- text, transform, [source] or code hash: its built points become stale), chunk, max_attempts, env_vars, tags, conflict policy, refresh
+-- policy or retention changed, and refused (DS011) when its definition changed.
 
 create or replace function ds_private.check_version_unchanged(current ds_private.dataset_versions, def jsonb) returns void
 language plpgsql volatile as $$
@@ -16,10 +16,12 @@ begin
     when current.start_at <> (def ->> 'start_at')::timestamptz then 'start-date'
     -- written from outside or built: what the rows are changes
     when (current.builder = 'external') <> (def ->> 'builder' = 'external') then 'write'
+    -- the table is partitioned already (a version converted in place has its default)
+    when current.partition_interval <> (def ->> 'partition_interval')::interval then 'storage.partition'
   end;
   if v_field is not null then
     perform ds_private.raise_definition_error('DS011', format('the %s of a registered version changed', v_field),
-      current.name, current.version, v_field, 'a registered version''s schema, key, calendar, granularity, start date, dependencies and whether it is written or built are fixed',
+      current.name, current.version, v_field, 'a registered version''s schema, key, calendar, granularity, start date, partition size, dependencies and whether it is written or built are fixed',
       format('Make a new version: copy builders/%s/%s to a new version folder and change it there.', current.name, current.version));
   end if;
 end;
@@ -58,17 +60,18 @@ begin
         builder_sql = v_sql, transform = v_transform, write_conflict = def ->> 'write_conflict',
         refresh_on_write = (def ->> 'refresh_on_write')::boolean, refresh_schedule = def ->> 'refresh_schedule',
         per_key = (def ->> 'per_key')::boolean, timeout = (def ->> 'timeout')::interval, code_hash = def ->> 'code_hash', source = v_source,
+        retention = (def ->> 'retention')::interval,
         -- new code: every built point is now the output of older code (README "Code versions")
         code_stale_points = case when v.code_hash is not null and v.code_hash is distinct from def ->> 'code_hash'
                                  then v.coverage else v.code_stale_points end,
         updated_at = now()
     where v.id = v_current.id
       and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform,
-           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash, v.source) is distinct from
+           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash, v.source, v.retention) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
            (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform, def ->> 'write_conflict',
            (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-           (def ->> 'timeout')::interval, def ->> 'code_hash', v_source);
+           (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'retention')::interval);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -81,14 +84,14 @@ begin
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
     calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform,
-    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash, source)
+    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash, source, partition_interval, retention)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
     (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform,
     def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-    (def ->> 'timeout')::interval, def ->> 'code_hash', v_source)
+    (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'partition_interval')::interval, (def ->> 'retention')::interval)
   returning id into version_id;
   status := 'registered';
 end;

@@ -18,7 +18,7 @@ begin
   select f into v_field from jsonb_object_keys(definition) f
   where f <> all (array['name', 'version', 'description', 'builder', 'calendar', 'granularity', 'start_date', 'schema',
                         'key', 'chunk', 'max_attempts', 'env_vars', 'tags', 'dependencies', 'builder_sql', 'transform',
-                        'write', 'refresh', 'timeout', 'code_hash', 'source']);
+                        'write', 'refresh', 'timeout', 'code_hash', 'source', 'storage']);
   if v_field is not null then
     perform ds_private.raise_definition_error('DS019', format('unknown field %L', v_field), v_name, v_version, v_field,
       'the field is not part of a dataset definition', 'Remove it.');
@@ -124,6 +124,7 @@ declare
   v_policy record;
   v_key text[];
   v_source jsonb;
+  v_storage record;
 begin
   if jsonb_typeof(definition) = 'object' then
     -- a JSON null means "absent" for every top-level field
@@ -144,6 +145,7 @@ begin
     v_builder := ds_private.resolve_builder(definition);
   end if;
   v_policy := ds_private.resolve_write_policy(definition, v_schema, v_key, v_builder.builder);
+  v_storage := ds_private.resolve_storage(definition, v_timing.step);
   return jsonb_build_object(
     'name', v_name, 'version', v_version,
     'major', v_semver.major, 'minor', v_semver.minor, 'patch', v_semver.patch, 'prerelease', v_semver.prerelease,
@@ -160,9 +162,10 @@ begin
     'chunk', coalesce((definition ->> 'chunk')::integer, ds_private.default_chunk(v_timing.step)),
     'max_attempts', coalesce((definition ->> 'max_attempts')::integer, 3),
     'timeout', ds_private.parse_granularity(definition ->> 'timeout'),
+    'partition_interval', v_storage.partition_interval, 'retention', v_storage.retention,
     'env_vars', coalesce((definition ->> 'env_vars')::boolean, false),
     'tags', coalesce(definition -> 'tags', '{}'),
     'dependencies', ds_private.resolve_dependencies(definition));
 end;
 $$;
-comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder or source, write and refresh policies, code hash, dependencies) and returns it resolved for storage.';
+comment on function ds_private.validate_definition(jsonb) is 'Validates one dataset definition on its own (name, version, calendar, granularity, start date, schema, key, builder or source, write and refresh policies, code hash, storage, dependencies) and returns it resolved for storage.';

@@ -19,7 +19,8 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        coalesce(v.timeout, interval '5 minutes') as timeout,
        v.code_hash, not isempty(v.code_stale_points * v.coverage) as code_stale,
        lower(v.code_stale_points * v.coverage) as code_stale_first,
-       upper(v.code_stale_points * v.coverage) - v.step as code_stale_last
+       upper(v.code_stale_points * v.coverage) - v.step as code_stale_last,
+       v.partition_interval as partition, v.retention
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -57,3 +58,5 @@ comment on column ds.datasets.code_hash is 'SHA-256 of the builder code register
 comment on column ds.datasets.code_stale is 'True when some built points were computed by older builder code than code_hash; ds.build(..., rebuild => true) or ds rebuild recomputes them.';
 comment on column ds.datasets.code_stale_first is 'First built point computed by older code (null when none).';
 comment on column ds.datasets.code_stale_last is 'Last built point computed by older code (null when none).';
+comment on column ds.datasets.partition is 'Size of the time partitions of its typed table ([storage] partition; the default follows the granularity).';
+comment on column ds.datasets.retention is 'How long its data is kept ([storage] retention): older partitions are dropped with their coverage; null keeps everything.';

@@ -9,10 +9,13 @@ declare
   v_count bigint;
   v_keys jsonb;
   v_key text[];
+  v_version_id integer;
 begin
-  select v.table_name, t.points, t.keys, v.key into v_table, v_points, v_keys, v_key
+  select v.table_name, t.points, t.keys, v.key, v.id into v_table, v_points, v_keys, v_key, v_version_id
   from ds_private.tasks t join ds_private.dataset_versions v on v.id = t.dataset_version_id
   where t.id = clear_task_rows.task_id;
+  -- the partitions of the chunk's points, in the chunk's transaction (docs/storage.md)
+  perform ds_private.ensure_partitions(v_version_id, v_points);
   -- a task of some keys (stale points) clears only those keys' rows
   execute format('delete from ds_data.%I t where t.ts >= $1 and t.ts < $2 and t.ts <@ $3%s', v_table,
     case when v_keys is null then '' else ' and ' || ds_private.key_filter_sql(v_table, v_key, 't', '$4') end)
@@ -21,7 +24,7 @@ begin
   return v_count;
 end;
 $$;
-comment on function ds_worker.clear_task_rows(bigint) is 'Worker API: deletes rows left at a task''s points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
+comment on function ds_worker.clear_task_rows(bigint) is 'Worker API: creates the partitions of a task''s points that do not exist yet, and deletes rows left at its points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
 
 create or replace function ds_worker.complete_task(task_id bigint, rows_written bigint) returns void
 language plpgsql volatile as $$

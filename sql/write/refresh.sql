@@ -74,19 +74,22 @@ language plpgsql volatile as $$
 declare
   v ds_private.dataset_versions := ds_private.find_version(dataset, version);
   v_end timestamptz := up_to - v.step;  -- the last point whose slot has ended
+  -- never behind the retention boundary: what retention dropped is rebuilt only on request
+  v_boundary timestamptz := ds_private.retention_boundary(v, up_to);
+  v_from timestamptz := case when v_boundary > v.start_at then ds_private.align_up(v_boundary, v.step) else v.start_at end;
 begin
   perform ds_private.check_primary('ds.refresh');
   if v.builder = 'external' then
     perform ds_private.raise_not_built(v);
   end if;
-  if up_to is null or v_end < v.start_at then
+  if up_to is null or v_end < v_from then
     return null;
   end if;
-  return ds_private.plan_request(v.id, tstzmultirange(tstzrange(v.start_at, v_end, '[]')));
+  return ds_private.plan_request(v.id, tstzmultirange(tstzrange(v_from, v_end, '[]')));
 end;
 $$;
 comment on function ds.refresh(text, text, timestamptz) is '@behavior -*
-Builds what is missing or stale of a dataset version (and its dependencies) from its start date up to the last point whose slot ended before up_to (default now); returns the build id, or null when there is nothing to do. What [refresh] schedule runs. DS026 for a dataset written from outside.';
+Builds what is missing or stale of a dataset version (and its dependencies) from its start date (or its retention boundary, when later: what retention dropped is not rebuilt) up to the last point whose slot ended before up_to (default now); returns the build id, or null when there is nothing to do. What [refresh] schedule runs. DS026 for a dataset written from outside.';
 
 create or replace function ds_worker.refresh_schedules() returns table (dataset text, version text, schedule text)
 language sql stable as $$
