@@ -25,7 +25,8 @@ export async function captureRows(pool: pg.Pool, v: DatasetVersion): Promise<Cap
     let block: Buffer[] = [];
     let blockBytes = 0;
     let bytes = 0;
-    const stream = client.query(copyTo(`copy ds_data."${v.table}" to stdout`));
+    // a partitioned table is copied out through a query (COPY TO takes only plain tables)
+    const stream = client.query(copyTo(`copy (select * from ds_data."${v.table}") to stdout`));
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       block.push(chunk);
       blockBytes += chunk.length;

@@ -6,6 +6,10 @@
  * its error and DS code, a running one is cancelled, rows are deleted; the catalog's tags
  * filter it and the builds page lists every build. Screenshots: see web-pages.test.ts.
  */
+import { DuckDBInstance } from "@duckdb/node-api";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { knobs } from "./fixtures/builders/calls.ts";
 import { hasChromium } from "./support/chromium.ts";
@@ -95,6 +99,14 @@ describe.skipIf(!hasChromium("web-build.test.ts"))("the web UI's build panel", (
     expect(lines[0]!.split(",").map((c) => c.trim())).toEqual(["ts", "value"]);
     expect(lines.length).toBe(1 + 61);
     expect(lines[1]!.split(",").map((c) => c.trim())).toEqual(["2024-03-01T00:00:00Z", "1"]);
+    // the Parquet link gives the same rows as a Parquet file (read back by DuckDB)
+    const [parquet] = await Promise.all([page.waitForEvent("download"), page.click("a.download.parquet")]);
+    const file = join(mkdtempSync(join(tmpdir(), "ds-web-parquet-")), "rows.parquet");
+    await parquet.saveAs(file);
+    const duck = await (await DuckDBInstance.create(":memory:")).connect();
+    const read = (await duck.runAndReadAll(`select count(*)::int as n, min(value)::int as first from read_parquet('${file}')`)).getRowObjects();
+    expect(read).toEqual([{ n: 61, first: 1 }]);
+    rmSync(dirname(file), { recursive: true, force: true });
     await web.screenshot(page, "build-panel");
     expect(failed).toEqual([]);
     await page.close();
