@@ -17,6 +17,7 @@ import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
 import { boolParam, choiceParam, parseTimestamp, positiveIntParam, requiredParams } from "./request-params.ts";
 import { naiveIso, utcIso } from "./timestamp-sql.ts";
+import { keyFilters } from "./key-filters.ts";
 import { withReadSession } from "./read-session.ts";
 
 export interface Target {
@@ -74,22 +75,6 @@ const barsReadSql = `
 
 const known = new Set(["start", "end", "build-data", "format", "limit", "interval"]);
 
-/** The key filters of a query (every parameter but the known ones), checked against the dataset's key. */
-async function keyFilters(db: pg.ClientBase, name: string, version: string, query: URLSearchParams): Promise<{ filters: Record<string, string>; key: string[] }> {
-  const filters: Record<string, string> = {};
-  for (const [k, v] of query) if (!known.has(k)) filters[k] = v;
-  // the common read (no filter, no interval) costs no round trip for the key
-  if (Object.keys(filters).length === 0 && query.get("interval") === null) return { filters, key: [] };
-  const { rows } = await db.query<{ key: string[] }>("select key from ds.datasets where name = $1 and version = $2", [name, version]);
-  const key = rows[0]?.key ?? [];
-  const stranger = Object.keys(filters).find((k) => !key.includes(k));
-  if (stranger !== undefined && rows.length > 0) {
-    throw new HttpError(422, `${stranger} is not a parameter nor a key field of ${name} ${version} (${key.length ? `its key: ${key.join(", ")}` : "it has no key"})`,
-      { body: { detail: [{ type: "extra_forbidden", loc: ["query", stranger], msg: `Not a key field of ${name} ${version}`, input: filters[stranger]! }] } });
-  }
-  return { filters, key };
-}
-
 function noPoints(name: string, version: string, startText: string, endText: string): DsError {
   // "no valid timestamps in range": the original builder server's words
   return new DsError("DS013", `no valid timestamps in range [${startText}, ${endText}] for ${name} ${version}: the calendar has no points there`, {
@@ -107,7 +92,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
-    const { filters, key } = await keyFilters(db, name, version, query);
+    const { filters, key } = await keyFilters(db, name, version, query, known, { needKey: query.get("interval") !== null });
     if (format === "parquet") return sendParquet(db, res, args, build, startText!, endText!, filters, limit);
     if (format === "csv") {
       const total = Number((await db.query<{ n: string }>("select ds_server.count_points($1, $2, $3, $4)::text as n", args)).rows[0]!.n);

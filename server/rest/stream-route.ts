@@ -45,7 +45,7 @@ export async function getStream(ctx: ServerContext, res: ServerResponse, { name,
   const lastId = typeof lastIdText === "string" && lastIdText.trim() !== "" ? parseTimestamp(lastIdText) : null;
   // unknown dataset (DS001, 404) or a bad version (DS002, 400) before the stream starts
   await ctx.pool.query("select from ds_server.pushed_rows($1, $2, 'epoch', 'epoch', null, 0)", [name, version]);
-  const filters = await keyFilters(ctx.pool, name, version, query, new Set());
+  const { filters } = await keyFilters(ctx.pool, name, version, query, new Set());
   const filter = Object.keys(filters).length ? filters : null;
   const headers = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" };
   if (req.method === "HEAD") {
