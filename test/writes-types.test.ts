@@ -91,6 +91,17 @@ describe("ds import: every type", () => {
     expect(await stored("w_nullable_v0_1_0", "ts = '2024-01-04'")).toEqual(NULLS);
   });
 
+  it("ds.write takes both ends of int (64 bits) and refuses one past either (DS017)", async () => {
+    const write = (i: string, day: string) =>
+      db.q(`select * from ds.write('w-nullable', '0.1.0', $1::jsonb)`, [`[${JSON.stringify({ ts: day, k: "int8", ...NULLS }).replace('"i":null', `"i":${i}`)}]`]);
+    await write("-9223372036854775808", "2024-02-01");
+    await write("9223372036854775807", "2024-02-02");
+    expect((await db.q("select i::text from ds_data.w_nullable_v0_1_0 where k = 'int8' order by ts")).map((r) => r.i))
+      .toEqual(["-9223372036854775808", "9223372036854775807"]);
+    await expectSqlState(write("-9223372036854775809", "2024-02-03"), "DS017", /integer outside the range of int \(64 bits\)/);
+    await expectSqlState(write("9223372036854775808", "2024-02-03"), "DS017", /integer outside the range of int \(64 bits\)/);
+  });
+
   it("ds.write still refuses a null where the field is not nullable (DS017)", async () => {
     await expectSqlState(db.q("select * from ds.write('w-nullable', '0.1.0', $1::jsonb)", [JSON.stringify([{ ts: "2024-01-05", k: null, ...NULLS }])]),
       "DS017", /rows\[0\]: field "k" is null but not nullable/);

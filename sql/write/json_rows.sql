@@ -35,7 +35,7 @@ language sql immutable strict parallel safe as $$
     when 'str' then format('case when jsonb_typeof(%1$s) <> ''string'' then ''expected a string'' end', x)
     when 'int' then format('case when jsonb_typeof(%1$s) <> ''number'' then ''expected an integer'' '
                            'when (%1$s)::numeric <> trunc((%1$s)::numeric) then ''expected an integer'' '
-                           'when abs((%1$s)::numeric) > 9223372036854775807 then ''integer outside the range of int (64 bits)'' end', x)
+                           'when (%1$s)::numeric not between -9223372036854775808 and 9223372036854775807 then ''integer outside the range of int (64 bits)'' end', x)
     when 'float' then format('case when %1$s #>> ''{}'' in (''NaN'', ''Infinity'', ''-Infinity'') then ''NaN and Infinity are not allowed'' '
                              'when jsonb_typeof(%1$s) <> ''number'' then ''expected a number'' end', x)
     when 'numeric' then format('case when %1$s #>> ''{}'' in (''NaN'', ''Infinity'', ''-Infinity'') then ''NaN and Infinity are not allowed'' '
