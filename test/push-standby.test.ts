@@ -10,14 +10,12 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../db/migrate.ts";
 import { createPool } from "../db/pool.ts";
-import { syncCalendars } from "../datasets/sync-calendars.ts";
-import { syncDatasets } from "../datasets/sync.ts";
 import { generateApiKey } from "../server/api-keys.ts";
 import type { RunningServer } from "../server/http-server.ts";
 import { startServer } from "../server/start-server.ts";
 import { findPgBin, startPrimary, type PgServer, type ReplicaPair } from "./support/pg-cluster.ts";
+import { caughtUp, migratedPrimary } from "./support/replica-fixture.ts";
 import { openSse } from "./support/sse-client.ts";
 import { until } from "./support/until.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
@@ -38,18 +36,9 @@ describe.skipIf(!bin || process.env.DATABASE_URL)("HTTP writes and push on a rea
   const saved = process.env.API_KEYS;
   const row = { ts: "2024-03-01T14:30:00Z", ticker: "A", seq: 0, price: 1, size: 1 };
 
-  async function caughtUp(): Promise<void> {
-    const lsn = (await primaryPool.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn")).rows[0]!.lsn;
-    await until("the standby's replay", async () =>
-      (await standbyPool.query<{ ok: boolean }>("select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok", [lsn])).rows[0]!.ok, 30_000);
-  }
-
   beforeAll(async () => {
     pair = await startPrimary(bin!);
-    primaryPool = createPool(pair.primary.url(), { max: 4 });
-    await migrate(primaryPool);
-    await syncCalendars(primaryPool);
-    await syncDatasets(primaryPool, fixtureBuilders);
+    primaryPool = await migratedPrimary(pair.primary.url());
     standby = await pair.makeStandby({ hot_standby_feedback: "off" });
     standbyPool = createPool(standby.url(), { max: 8 });
     process.env.API_KEYS = key.entry;
@@ -88,7 +77,7 @@ describe.skipIf(!bin || process.env.DATABASE_URL)("HTTP writes and push on a rea
       await until("a heartbeat", async () => s.events.some((e) => e.comments.includes("heartbeat")), 10_000);
       expect(s.events[0]!.comments[0]).toBe("w-ticks 0.1.0: the database is a read-only standby, no live events (heartbeats only)");
       await primaryPool.query("select * from ds.write('w-ticks', '0.1.0', $1::jsonb)", [JSON.stringify([row])]);
-      await caughtUp();
+      await caughtUp(primaryPool, standbyPool);
       expect((await standbyPool.query("select count(*)::int as n from ds_data.w_ticks_v0_1_0")).rows[0].n).toBe(1);
       await new Promise((r) => setTimeout(r, 500));
       expect(s.events.filter((e) => e.event !== "message")).toEqual([]);

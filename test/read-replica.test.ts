@@ -15,14 +15,12 @@ import { join } from "node:path";
 import { createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../db/migrate.ts";
 import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
-import { syncCalendars } from "../datasets/sync-calendars.ts";
-import { syncDatasets } from "../datasets/sync.ts";
 import { generateApiKey } from "../server/api-keys.ts";
 import { freePort } from "./support/free-port.ts";
 import { findPgBin, startPrimary, type PgServer, type ReplicaPair } from "./support/pg-cluster.ts";
+import { caughtUp as replayed, migratedPrimary } from "./support/replica-fixture.ts";
 import { expectSqlState } from "./support/test-database.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
 import { runDs } from "./support/run-ds.ts";
@@ -79,22 +77,11 @@ describe.skipIf(!bin || process.env.DATABASE_URL)("read-replica mode on a real s
   const key = generateApiKey("replica-test");
   const auth = { authorization: `Bearer ${key.key}` };
 
-  /** Waits until the standby has replayed everything the primary has written so far. */
-  async function caughtUp(): Promise<void> {
-    const lsn = (await primaryPool.query<{ lsn: string }>("select pg_current_wal_insert_lsn()::text as lsn")).rows[0]!.lsn;
-    for (;;) {
-      const { rows } = await standbyPool.query<{ ok: boolean }>("select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok", [lsn]);
-      if (rows[0]!.ok) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const caughtUp = () => replayed(primaryPool, standbyPool);
 
   beforeAll(async () => {
     pair = await startPrimary(bin!);
-    primaryPool = createPool(pair.primary.url(), { max: 4 });
-    await migrate(primaryPool);
-    await syncCalendars(primaryPool);
-    await syncDatasets(primaryPool, fixtureBuilders);
+    primaryPool = await migratedPrimary(pair.primary.url());
     standby = await pair.makeStandby({ hot_standby_feedback: "off" });
     standbyPool = createPool(standby.url(), { max: 4 });
     worker = (await daemon(["worker", "--database-url", pair.primary.url(), "--builders", fixtureBuilders], /running/)).child;

@@ -15,14 +15,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../db/migrate.ts";
 import { createPool } from "../db/pool.ts";
 import { projectRoot } from "../db/project-root.ts";
-import { syncCalendars } from "../datasets/sync-calendars.ts";
-import { syncDatasets } from "../datasets/sync.ts";
 import { generateApiKey } from "../server/api-keys.ts";
 import { freePort } from "./support/free-port.ts";
 import { findPgBin, pgRun, postgresDir, startPrimary, type ReplicaPair } from "./support/pg-cluster.ts";
+import { caughtUp, migratedPrimary } from "./support/replica-fixture.ts";
 import { until } from "./support/until.ts";
 import { fixtureBuilders } from "./support/worker-fixture.ts";
 
@@ -96,11 +94,8 @@ describe.skipIf(skip)("scale-out: replica scripts and Caddy, run for real", () =
         PGHOST: "127.0.0.1", PGPORT: String(pair.primary.port), REPLICATION_PASSWORD: "s3cret" },
       stdio: "pipe",
     });
-    primaryPool = createPool(primaryUrl, { max: 4 });
+    primaryPool = await migratedPrimary(primaryUrl);
     await primaryPool.query("select pg_reload_conf()");
-    await migrate(primaryPool);
-    await syncCalendars(primaryPool);
-    await syncDatasets(primaryPool, fixtureBuilders);
     await primaryPool.query("select ds.write('w-ticks', '0.1.0', '[{\"ts\": \"2024-03-01T14:30:00Z\", \"ticker\": \"A\", \"seq\": 0, \"price\": 1, \"size\": 1}]')");
 
     // the standby, started by the script the compose file runs
@@ -168,8 +163,7 @@ describe.skipIf(skip)("scale-out: replica scripts and Caddy, run for real", () =
     expect(build.status, build.body).toBe(200);
     expect(build.headers["x-ds-upstream"]).toBe(`127.0.0.1:${ports.primaryServer}`);
     // the standby has the rows once it has replayed the build
-    const lsn = (await primaryPool.query("select pg_current_wal_insert_lsn()::text as lsn")).rows[0].lsn;
-    await until("the standby to replay the build", async () => (await standbyPool.query("select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok", [lsn])).rows[0].ok, 20_000);
+    await caughtUp(primaryPool, standbyPool);
     const read = await https(`${base}/api/v1/data/t-root/0.1.0?start=2024-01-01&end=2024-01-05`, ca, { headers: auth });
     expect(read.status, read.body).toBe(200);
     expect(read.headers["x-ds-upstream"]).toBe(`127.0.0.1:${ports.readServer}`);
