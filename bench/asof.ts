@@ -103,17 +103,17 @@ async function tableOf(pool: pg.Pool, name: string): Promise<string> {
 /** Fill both tables with about `rows` rows each over rows / 10 seconds; returns [quotes, trades, last second]. */
 async function fill(pool: pg.Pool, quotes: string, trades: string, rows: number): Promise<[number, number, string]> {
   const seconds = Math.round(rows / (TICKERS / 2));
-  await pool.query(`truncate ds_data."${quotes}", ds_data."${trades}"`);
+  await pool.query(`truncate ds_store."${quotes}", ds_data."${trades}"`);
   const last = new Date(Date.parse(START) + seconds * 1000);
   for (const t of [quotes, trades]) await ensurePartitions(pool, t, START, last);
   // each (second, ticker) quotes or trades with probability 1/2 (independent hashes)
   await pool.query(
-    `insert into ds_data."${quotes}" (ts, ticker, bid, ask)
+    `insert into ds_store."${quotes}" (ts, ticker, bid, ask)
      select $1::timestamptz + s * interval '1 second', 'T' || lpad(k::text, 2, '0'), 100 + k + (s % 100) / 100.0, 100.01 + k + (s % 100) / 100.0
      from generate_series(0, $2 - 1) s, generate_series(0, $3 - 1) k where hashint4(s * $3 + k) & 1 = 0`,
     [START, seconds, TICKERS]);
   await pool.query(
-    `insert into ds_data."${trades}" (ts, ticker, seq, price, size)
+    `insert into ds_store."${trades}" (ts, ticker, seq, price, size)
      select $1::timestamptz + s * interval '1 second', 'T' || lpad(k::text, 2, '0'), 0, 100 + k + (s % 97) / 100.0, 1 + s % 500
      from generate_series(0, $2 - 1) s, generate_series(0, $3 - 1) k where hashint4(s * $3 + k + 7777777) & 1 = 0`,
     [START, seconds, TICKERS]);

@@ -27,7 +27,7 @@ export async function findVersion(pool: pg.Pool, name: string, version = "0.1.0"
 
 /** Empty the table and the coverage; a checkpoint so that no run pays for the previous one's WAL. */
 export async function resetVersion(pool: pg.Pool, v: DatasetVersion): Promise<void> {
-  await pool.query(`truncate ds_data."${v.table}"`);
+  await pool.query(`truncate ds_store."${v.table}"`);
   await pool.query("update ds_private.dataset_versions set coverage = '{}' where id = $1", [v.id]);
   await pool.query("checkpoint");
 }

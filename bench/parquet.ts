@@ -90,7 +90,7 @@ export async function measureParquet(db: BenchDatabase, rows = envNumber("BENCH_
     }
     log(`filling ${formatNumber(rows)} rows…`);
     // straight into the typed table (the rows are not the subject here), about 100 rows per second per ticker
-    await db.pool.query(`insert into ds_data.bench_parquet_v0_1_0 (ts, ticker, seq, price, size, venue)
+    await db.pool.query(`insert into ds_store.bench_parquet_v0_1_0 (ts, ticker, seq, price, size, venue)
       select timestamptz '2024-01-02' + (i / ${TICKERS * 100}) * interval '1 second', 'T' || lpad((i % ${TICKERS})::text, 2, '0'), i,
              100 + (i % 9973) / 100.0, 1 + i % 500, case when i % 3 = 0 then null else 'X' || (i % 7) end
       from generate_series(0, ${rows - 1}) i`);

@@ -57,7 +57,7 @@ export async function copyCaptured(pool: pg.Pool, v: DatasetVersion, rows: Captu
     const share = Math.ceil(rows.chunks.length / streams);
     const t0 = now();
     await Promise.all(clients.map((client, i) =>
-      pipeline(Readable.from(rows.chunks.slice(i * share, (i + 1) * share)), client.query(copyFrom(`copy ds_data."${v.table}" from stdin`)))));
+      pipeline(Readable.from(rows.chunks.slice(i * share, (i + 1) * share)), client.query(copyFrom(`copy ds_store."${v.table}" from stdin`)))));
     return now() - t0;
   } finally {
     for (const c of clients) c.release();

@@ -67,10 +67,10 @@ export interface ReadsOptions {
 /** Fill the table straight (INSERT ... SELECT), mark it built, analyze; returns the last minute. */
 async function fill(pool: pg.Pool, versionId: number, tableName: string, rows: number): Promise<string> {
   const minutes = Math.ceil(rows / TICKERS);
-  await pool.query(`truncate ds_data."${tableName}"`);
+  await pool.query(`truncate ds_store."${tableName}"`);
   await ensurePartitions(pool, tableName, START, new Date(Date.parse(START) + minutes * 60_000));
   await pool.query(
-    `insert into ds_data."${tableName}" (ts, ticker, open, high, low, close, volume)
+    `insert into ds_store."${tableName}" (ts, ticker, open, high, low, close, volume)
      select $1::timestamptz + m * interval '1 minute', 'T' || k, 100 + k + (m % 100) / 100.0, 101 + k + (m % 100) / 100.0,
             99 + k + (m % 100) / 100.0, 100.5 + k + (m % 100) / 100.0, 1000 + m % 5000
      from generate_series(0, $2 - 1) m, generate_series(1, $3) k`,

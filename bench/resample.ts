@@ -37,7 +37,7 @@ const END = new Date("2024-12-31T23:59:00Z");
 
 /** The source's rows, as its builder computes them: every nyse minute of 2024 x 20 tickers. */
 const FILL = `
-insert into ds_data.%TABLE% (ts, ticker, open, high, low, close, volume)
+insert into ds_store.%TABLE% (ts, ticker, open, high, low, close, volume)
 select p, 'T' || lpad(k::text, 2, '0'), o, greatest(o, c) + ((e + k) % 4) / 8.0, least(o, c) - ((e * 3 + k) % 5) / 8.0, c, 100 + (e * 37 + k * 11) % 1000
 from unnest(ds_private.calendar_slots('nyse', interval '1 minute', tstzrange($1, $2))) r,
      generate_series(lower(r), upper(r) - interval '1 minute', interval '1 minute') p,
@@ -93,7 +93,7 @@ export async function measureResample(db: BenchDatabase, runs: number, log: (lin
     for (const { dataset, bin } of TARGETS) {
       const v = await findVersion(pool, dataset);
       const copy = `bench_plain_${v.table}`;
-      await pool.query(`drop table if exists ds_data.${copy}; create table ds_data.${copy} (like ds_data."${v.table}" including all)`);
+      await pool.query(`drop table if exists ds_data.${copy}; create table ds_data.${copy} (like ds_store."${v.table}" including all)`);
       const query = plainQuery(source.table, bin);
       const r: ResampleResult = {
         dataset, sourceRows, outputRows: 0, plainRows: 0, chunks: 0, buildMs: [], insertMs: [], selectMs: [],

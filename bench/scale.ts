@@ -91,7 +91,7 @@ async function fill(pool: pg.Pool, dataset: string, first: string, last: string,
     const from = new Date(Math.max(Date.parse(first), Date.UTC(year, 0, 1))).toISOString();
     const to = new Date(Math.min(Date.parse(last) + 60_000, Date.UTC(year + 1, 0, 1))).toISOString();
     const r = await pool.query(
-      `insert into ds_data."${v!.table_name}" (ts, ticker, open, high, low, close, volume)
+      `insert into ds_store."${v!.table_name}" (ts, ticker, open, high, low, close, volume)
        select p, 'T' || lpad(k::text, 2, '0'), o, o + 0.5, o - 0.5, o + ((e + k) % 9 - 4) / 8.0, 100 + (e * 37 + k * 11) % 1000
        from unnest(ds_private.calendar_slots('nyse', interval '1 minute', tstzrange($1, $2))) s,
             generate_series(lower(s), upper(s) - interval '1 minute', interval '1 minute') p,
@@ -187,7 +187,7 @@ export async function measureScale(pool: pg.Pool, options: { rows?: number; call
   let deleteMonthRows = 0;
   try {
     await client.query("begin");
-    const d = await timed(() => client.query(`delete from ds_data."${v!.table_name}" where ts >= $1 and ts < $2`, [parts[1]!.lo, parts[1]!.hi]));
+    const d = await timed(() => client.query(`delete from ds_store."${v!.table_name}" where ts >= $1 and ts < $2`, [parts[1]!.lo, parts[1]!.hi]));
     deleteMonthMs = d.ms;
     deleteMonthRows = d.value.rowCount ?? 0;
   } finally {

@@ -85,10 +85,11 @@ export interface WriteDefinition {
  */
 export type SourceDefinition = { kind: string } & Record<string, unknown>;
 
-/** `[storage]`: the size of a time partition ("1 month") and how long data is kept ("365d"); null: the default. */
+/** `[storage]`: the size of a time partition ("1 month"), how long data is kept ("365d") and the age from which partitions are packed ("90d"); null: the default. */
 export interface StorageDefinition {
   partition: string | null;
   retention: string | null;
+  pack_after: string | null;
 }
 
 /** `[refresh]`: rebuild on write, on a cron schedule; per-key invalidation of a builder. */
@@ -124,7 +125,7 @@ const configSpec = z.strictObject({
   write: z.strictObject({ conflict: z.enum(["last-write-wins", "merge-high-low", "reject"]).default("last-write-wins") }).optional(),
   source: z.looseObject({ kind: z.string().min(1) }).optional(),
   refresh: z.strictObject({ "on-write": z.boolean().default(false), schedule: z.string().optional(), "per-key": z.boolean().optional() }).optional(),
-  storage: z.strictObject({ partition: z.string().optional(), retention: z.string().optional() }).optional(),
+  storage: z.strictObject({ partition: z.string().optional(), retention: z.string().optional(), "pack-after": z.string().optional() }).optional(),
 });
 
 function configError(file: string, field: string | null, message: string, hint?: string): DsError {
@@ -204,7 +205,7 @@ export function parseDatasetConfig(text: string, file: string): DatasetDefinitio
     ...(c.write ? { write: { conflict: c.write.conflict } } : {}),
     ...(c.source ? { source: snakeKeys(jsonValue(file, c.source) as Record<string, unknown>) as SourceDefinition } : {}),
     ...(c.refresh ? { refresh: { on_write: c.refresh["on-write"], schedule: c.refresh.schedule ?? null, per_key: c.refresh["per-key"] ?? null } } : {}),
-    ...(c.storage ? { storage: { partition: c.storage.partition ?? null, retention: c.storage.retention ?? null } } : {}),
+    ...(c.storage ? { storage: { partition: c.storage.partition ?? null, retention: c.storage.retention ?? null, pack_after: c.storage["pack-after"] ?? null } } : {}),
     calendar: c.calendar,
     granularity: c.granularity,
     start_date: startDate(file, c["start-date"]),

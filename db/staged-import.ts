@@ -100,7 +100,7 @@ async function importStaged(client: pg.ClientBase, { name, version, source, cove
   // unknown (DS001), not a version (DS002), built rather than written (DS028): SQL says so
   const target = (await client.query<Target>("select table_name, schema from ds_server.write_target($1, $2)", [name, version])).rows[0]!;
   await client.query("set local time zone 'UTC'");
-  // table_name is ds_data."..." from format('%I'), like every name the catalog gives
+  // table_name is ds_store."..." from format('%I'): the store, which has the defaults
   await client.query(`create temp table ds_import (like ${target.table_name} including defaults) on commit drop`);
   await stage(target).catch((err: unknown) => Promise.reject(copyError(source, place, err)));
   // first and last as text: microseconds, which a Date would lose

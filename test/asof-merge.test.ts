@@ -59,10 +59,10 @@ async function fill(d: Dataset, rows: Row[]): Promise<void> {
     seen.set(r.ts, n);
     return { ...r, ts: iso(r.ts), ...(d.key.length === 0 ? { row_number: n } : {}) };
   });
-  await db.pool.query(`truncate ds_data."${t!.t}"`);
+  await db.pool.query(`truncate ds_store."${t!.t}"`);
   const seconds = rows.map((r) => r.ts);
   if (rows.length) await ensurePartitions(db.pool, t!.t, iso(seconds.reduce((a, b) => Math.min(a, b))), iso(seconds.reduce((a, b) => Math.max(a, b))));
-  await db.pool.query(`insert into ds_data."${t!.t}" select * from jsonb_populate_recordset(null::ds_data."${t!.t}", $1)`, [JSON.stringify(json)]);
+  await db.pool.query(`insert into ds_store."${t!.t}" select * from jsonb_populate_recordset(null::ds_data."${t!.t}", $1)`, [JSON.stringify(json)]);
 }
 
 interface Joined {

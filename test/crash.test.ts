@@ -27,13 +27,13 @@ describe("a worker killed with SIGKILL in the middle of a chunk", () => {
     const total = 274 * 1440;
     const first = startWorkerProcess();
     await until("a COPY into the table", async () =>
-      (await db.q("select 1 from pg_stat_activity where state = 'active' and query ilike 'copy ds_data.\"t_slow_v0_1_0\"%'")).length > 0, 120_000);
+      (await db.q("select 1 from pg_stat_activity where state = 'active' and query ilike 'copy ds_store.\"t_slow_v0_1_0\"%'")).length > 0, 120_000);
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
 
     // every committed chunk is whole, nothing else is there
     const committed = await until("the killed COPY to roll back", async () => {
-      const idle = (await db.q("select 1 from pg_stat_activity where query ilike 'copy ds_data.%' and state = 'active'")).length === 0;
+      const idle = (await db.q("select 1 from pg_stat_activity where query ilike 'copy ds_store.%' and state = 'active'")).length === 0;
       return idle && db.one<{ rows: number; points: number; running: number }>(
         `select (select count(*)::int from ds_data.t_slow_v0_1_0) rows,
                 coalesce(sum(point_count) filter (where state = 'succeeded'), 0)::int points,

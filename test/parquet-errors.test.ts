@@ -105,7 +105,7 @@ describe("ds import FILE.parquet refuses a bad file and writes nothing", () => {
     expect(run).toEqual({ code: 0, stdout: "imported 3 row(s) from 2024-01-02T00:00:00Z to 2024-01-02T00:00:02Z\n", stderr: "" });
     expect(await q("select k, v, n::text from ds_data.pq_e_v0_1_0 order by k")).toEqual([
       { k: "k0", v: 0, n: "0.25" }, { k: "k1", v: 0.5, n: "1.25" }, { k: "k2", v: 1, n: "2.25" }]);
-    await q("delete from ds_data.pq_e_v0_1_0");
+    await q("delete from ds_store.pq_e_v0_1_0");
   });
 });
 

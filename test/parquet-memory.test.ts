@@ -40,7 +40,7 @@ beforeAll(async () => {
   const client = await db.pool.connect();
   try {
     await client.query("begin");
-    await client.query("create temp table s (like ds_data.pq_big_v0_1_0 including defaults) on commit drop");
+    await client.query("create temp table s (like ds_store.pq_big_v0_1_0 including defaults) on commit drop");
     // 10 days of 100,000 rows
     await client.query(`insert into s select timestamptz '2024-01-02' + (i / 100000) * interval '1 day', i, i * 0.25,
       case when i % 7 = 0 then null else 'note ' || i end, timestamptz '2024-01-01' + i * interval '1.000001 second'

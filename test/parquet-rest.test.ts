@@ -32,7 +32,7 @@ beforeAll(async () => {
   const client = await db.pool.connect();
   try {
     await client.query("begin");
-    await client.query("create temp table s (like ds_data.pq_rest_v0_1_0 including defaults) on commit drop");
+    await client.query("create temp table s (like ds_store.pq_rest_v0_1_0 including defaults) on commit drop");
     await client.query(`insert into s select timestamptz '2024-01-02' + (i % 3) * interval '1 day', i, i / 8.0, case when i % 5 = 0 then null else 'n' || i end
       from generate_series(1, ${ROWS}) i`);
     await client.query("select ds.import_staged('pq-rest', '0.1.0', 's'::regclass)");

@@ -127,7 +127,7 @@ describe("ds import of files written by DuckDB", () => {
     it(`imports DuckDB's types (DECIMAL, TIMESTAMPTZ, JSON) compressed with ${codec}`, async () => {
       const file = join(dir, `from-duckdb-${codec}.parquet`);
       await duck.run(`copy (${select}) to '${file}' (format parquet, compression ${codec})`);
-      await q("delete from ds_data.pq_duck_in_v0_1_0");
+      await q("delete from ds_store.pq_duck_in_v0_1_0");
       const run = await runDs(["import", "pq-duck-in", "0.1.0", file, "--database-url", db.url]);
       expect(run, run.stderr).toMatchObject({ code: 0, stdout: "imported 2 row(s) from 2024-03-01T14:30:00.000123Z to 2024-03-02T00:00:00Z\n" });
       expect(await stored("pq_duck_in_v0_1_0", [...FIELDS, "opt"])).toEqual([
@@ -142,7 +142,7 @@ describe("ds import of files written by DuckDB", () => {
     await duck.run(`copy (select (timestamp '2024-03-03 00:00:00' + i * interval 1 microsecond) as ts, 's' || i as s, i::integer as i, 0.5::float as f,
         (i || '.5')::varchar as n, i % 2 = 0 as b, date '2024-03-03' as d, timestamp '2024-03-03 09:30:00.25' as t, '{"i": ' || i || '}' as j, 1.25::decimal(9, 2) as opt
       from range(0, 2500) r(i)) to '${file}' (format parquet, row_group_size 1000)`);
-    await q("delete from ds_data.pq_duck_in_v0_1_0");
+    await q("delete from ds_store.pq_duck_in_v0_1_0");
     const run = await runDs(["import", "pq-duck-in", "0.1.0", file, "--database-url", db.url]);
     expect(run, run.stderr).toMatchObject({ code: 0, stdout: "imported 2500 row(s) from 2024-03-03T00:00:00Z to 2024-03-03T00:00:00.002499Z\n" });
     expect(await q(`select count(*)::int as rows, sum(i)::int as i, min(f) as f, max(n)::text as n, count(*) filter (where b)::int as b,

@@ -23,11 +23,13 @@ const partitions = async (dataset: string) =>
 const write = (dataset: string, rows: unknown[]) => q("select * from ds.write($1, '0.1.0', $2::jsonb)", [dataset, JSON.stringify(rows)]);
 
 describe("partitioned typed tables", () => {
-  it("makes each new version's table partitioned by range on ts, with no partition until rows come", async () => {
+  it("makes each new version's store partitioned by range on ts, with no partition until rows come; ds_data shows it as a view", async () => {
     await register({ name: "p-empty", granularity: "1d", schema: [{ name: "v", type: "float" }] });
     const [t] = await q<{ relkind: string; key: string }>(
-      "select c.relkind, pg_get_partkeydef(c.oid) as key from pg_class c where c.oid = 'ds_data.p_empty_v0_1_0'::regclass");
+      "select c.relkind, pg_get_partkeydef(c.oid) as key from pg_class c where c.oid = 'ds_store.p_empty_v0_1_0'::regclass");
     expect(t).toEqual({ relkind: "p", key: "RANGE (ts)" });
+    const [view] = await q<{ relkind: string }>("select c.relkind from pg_class c where c.oid = 'ds_data.p_empty_v0_1_0'::regclass");
+    expect(view).toEqual({ relkind: "v" });
     expect(await partitions("p-empty")).toEqual([]);
     expect(await q("select * from ds_data.p_empty")).toEqual([]);
   });
@@ -109,7 +111,7 @@ describe("partitioned typed tables", () => {
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      await client.query("create temp table staging (like ds_data.p_weekly_v0_1_0 including defaults) on commit drop");
+      await client.query("create temp table staging (like ds_store.p_weekly_v0_1_0 including defaults) on commit drop");
       await client.query("insert into staging values ('2024-05-01', 'a', 1), ('2024-05-02', 'a', 2)");
       const { rows: [r] } = await client.query("select * from ds.import_staged('p-weekly', '0.1.0', 'staging')");
       expect(Number(r.written)).toBe(2);

@@ -474,7 +474,7 @@ describe("ds.gaps", () => {
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      await client.query(`insert into ds_data.q_ohlcv_v0_1_0 (ts, ticker, open, high, low, close, volume) values
+      await client.query(`insert into ds_store.q_ohlcv_v0_1_0 (ts, ticker, open, high, low, close, volume) values
         ('2024-11-30T15:00:00Z', 'AAA', 1, 1, 1, 1, 1),   -- Saturday
         ('2024-11-30T16:00:00Z', 'BBB', 1, 1, 1, 1, 1),   -- Saturday: same run
         ('2024-11-26T15:00:30Z', 'AAA', 1, 1, 1, 1, 1),   -- off the 1-minute grid

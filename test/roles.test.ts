@@ -57,7 +57,7 @@ describe("ds_reader", () => {
     await expectSqlState(readerClient.query("select ds.build('t-root', '0.1.0', '2024-01-01', '2024-01-02')"), "42501");
     await expectSqlState(readerClient.query("select * from ds.delete('t-sparse', '0.1.0', '2024-01-01', '2024-01-02')"), "42501");
     await expectSqlState(readerClient.query("select * from ds.data('t-root', '0.1.0', '2024-01-01', '2024-01-02', build => true)"), "DS022");
-    await expectSqlState(readerClient.query("insert into ds_data.t_sparse_v0_1_0 values (now(), 'X', 1)"), "42501");
+    await expectSqlState(readerClient.query("insert into ds_store.t_sparse_v0_1_0 values (now(), 'X', 1)"), "42501");
     await expectSqlState(readerClient.query("select * from ds_private.tasks"), "42501");
     await expectSqlState(readerClient.query("select ds_worker.complete_task(1, 0)"), "42501");
     await expectSqlState(readerClient.query("select * from graphile_worker.jobs"), "42501");

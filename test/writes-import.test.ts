@@ -104,7 +104,7 @@ describe("ds import", () => {
 
 describe("ds.import_staged", () => {
   it("reads only a temporary table of the caller's session (DS029)", async () => {
-    await db.q("create table public.not_staging (like ds_data.w_ticks_v0_1_0)");
+    await db.q("create table public.not_staging (like ds_store.w_ticks_v0_1_0)");
     await expectSqlState(db.q("select * from ds.import_staged('w-ticks', '0.1.0', 'public.not_staging')"), "DS029", /not a temporary table of this session/);
   });
 

@@ -80,7 +80,7 @@ describe("ds import: every type", () => {
     const client = await db.pool.connect();
     try {
       await client.query("begin");
-      await client.query("create temp table s (like ds_data.w_nullable_v0_1_0) on commit drop");
+      await client.query("create temp table s (like ds_store.w_nullable_v0_1_0) on commit drop");
       await client.query("insert into s (ts, k) values ('2024-01-04', 'null')");
       expect((await client.query("select written::int from ds.import_staged('w-nullable', '0.1.0', 's'::regclass)")).rows).toEqual([{ written: 1 }]);
       await client.query("commit");

@@ -178,7 +178,7 @@ describe("roles", () => {
       await client.query("begin");
       expect((await client.query("select written from ds.write('w-rejects', '0.1.0', '[{\"ts\": \"2024-01-02T00:00:00Z\", \"sensor\": \"r\", \"value\": 1}]')")).rows)
         .toEqual([{ written: 1 }]);
-      await client.query("create temp table staging (like ds_data.w_rejects_v0_1_0) on commit drop");
+      await client.query("create temp table staging (like ds_store.w_rejects_v0_1_0) on commit drop");
       await client.query("insert into staging values ('2024-01-02T01:00:00Z', 'r', 2)");
       expect((await client.query("select written from ds.import_staged('w-rejects', '0.1.0', 'staging')")).rows).toEqual([{ written: 1 }]);
       await client.query("rollback");

@@ -74,7 +74,7 @@ export function copyStatement(table: string, fields: Field[], numbered: boolean)
   const names = ["ts", ...fields.map((f) => f.name), ...(numbered ? ["row_number"] : [])];
   const columns = names.map((c) => `"${c}"`).join(", ");
   // table and field names are validated at registration (lowercase identifiers); quoted anyway
-  return `copy ds_data."${table}" (${columns}) from stdin${copyFormat(fields) === "binary" ? " with (format binary)" : ""}`;
+  return `copy ds_store."${table}" (${columns}) from stdin${copyFormat(fields) === "binary" ? " with (format binary)" : ""}`;
 }
 
 /**

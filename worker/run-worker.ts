@@ -16,6 +16,7 @@ import { BuilderPool } from "./builder-pool.ts";
 import { LivenessLock } from "./liveness-lock.ts";
 import { backoffMs, OutageLog, sleep } from "./outage-log.ts";
 import { makeRefreshTask, refreshCronItems } from "./refresh-task.ts";
+import { makePackTask, packCronItem } from "./pack-task.ts";
 import { makeRetentionTask, retentionCronItem } from "./retention-task.ts";
 import { makeRunTask, TAKEN_BACK } from "./run-task.ts";
 import { RunningChunks } from "./running-chunks.ts";
@@ -74,6 +75,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ds_run_task: makeRunTask({ pool, workerId: id, buildersDir, builders, running }),
     ds_refresh: makeRefreshTask(pool),
     ds_retention: makeRetentionTask(pool, log),
+    ds_pack: makePackTask(pool, log),
   };
   const startRunner = async () =>
     run({
@@ -83,7 +85,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       pollInterval: 1000,
       logger,
       taskList,
-      parsedCronItems: [...(await refreshCronItems(pool, log)), retentionCronItem()],
+      parsedCronItems: [...(await refreshCronItems(pool, log)), retentionCronItem(), packCronItem()],
       // batched (0 ms) completion: when the database is gone graphile-worker stops the
       // runner (which we restart) instead of leaving an unhandled rejection that kills
       // the process (its unbatched path does not await the call)

@@ -6,8 +6,9 @@
  *
  * - The catalog views get unique keys, non-null columns (row lookups `dataset(name, version)`,
  *   `build(id)`, `calendar(name)`) and builds a link to their dataset version.
- * - `ds_data` views (newest version of each dataset) are hidden: the typed tables are the
- *   connections, so each dataset version has one stable type.
+ * - `ds_data` views of the newest version of each dataset are hidden: the typed views of each
+ *   version (over its store and packed partitions) are the connections, so each dataset
+ *   version has one stable type.
  */
 import { pgSmartTags, type PgSmartTagRule } from "postgraphile/utils";
 
@@ -41,7 +42,12 @@ const CatalogTagsPlugin = pgSmartTags(rules, null, {
   version: "0.1.0",
 });
 
-/** ds_data: views hidden, tables without Relay node ids (rows are found by (ts, key...)). */
+/**
+ * ds_data: each version's typed table is a view over its store and packed partitions
+ * (docs/storage.md): it gets the store's primary key, NOT NULLs and indexed filters, so that
+ * it is the connection of the version as the table was; the dataset views (newest version)
+ * are hidden. No Relay node ids (rows are found by (ts, key...)).
+ */
 const DataTagsPlugin: GraphileConfig.Plugin = {
   name: "DsDataTagsPlugin",
   version: "0.1.0",
@@ -49,14 +55,17 @@ const DataTagsPlugin: GraphileConfig.Plugin = {
   gather: {
     hooks: {
       pgIntrospection_introspection(_info, event) {
+        const stores = new Map(event.introspection.classes.filter((c) => c.getNamespace()?.nspname === "ds_store").map((c) => [c.relname, c]));
         for (const rel of event.introspection.classes) {
           if (rel.getNamespace()?.nspname !== "ds_data") continue;
           // getTagsAndDescription() memoizes its result: changing it changes the tags
           const { tags } = rel.getTagsAndDescription();
-          if (rel.relkind === "v") Object.assign(tags, { behavior: "-*" });
-          // typed tables are partitioned ("p"; plain "r" before migration 000024)
+          const store = rel.relkind === "v" ? stores.get(rel.relname) : undefined;
+          if (store) tagTypedView(rel, store);
+          else if (rel.relkind === "v") Object.assign(tags, { behavior: "-*" });
+          // typed tables before migration 000032 (partitioned "p"; plain "r" before 000024)
           if (rel.relkind === "r" || rel.relkind === "p") Object.assign(tags, { behavior: "-node" });
-          if (rel.relkind === "p") keepIndexedFilters(rel);
+          if (rel.relkind === "p") keepIndexedFilters(rel, rel);
         }
       },
     },
@@ -65,13 +74,27 @@ const DataTagsPlugin: GraphileConfig.Plugin = {
 
 type IntrospectionClass = Parameters<NonNullable<GraphileConfig.GatherHooks["pgIntrospection_introspection"]>>[0]["introspection"]["classes"][number];
 
+/** A version's typed view takes its store's primary key, NOT NULLs and indexed filters. */
+function tagTypedView(view: IntrospectionClass, store: IntrospectionClass): void {
+  const { tags } = view.getTagsAndDescription();
+  const pk = store.getConstraints().find((c) => c.contype === "p");
+  const keys = pk?.getAttributes()?.map((a) => a.attname) ?? [];
+  Object.assign(tags, { behavior: "-node", ...(keys.length ? { primaryKey: keys.join(",") } : {}) });
+  const notNull = new Set(store.getAttributes().filter((a) => a.attnum > 0 && a.attnotnull).map((a) => a.attname));
+  for (const att of view.getAttributes()) {
+    if (notNull.has(att.attname)) att.getTagsAndDescription().tags.notNull = true;
+  }
+  keepIndexedFilters(view, store);
+}
+
 /**
- * PostGraphile gives a partitioned table no indexes (its PgIndexBehaviorsPlugin looks at
- * plain tables only), so every column would become filterable and orderable: the columns
- * that no index of the table has get `-filterBy -orderBy`, as on a plain table.
+ * PostGraphile gives a partitioned table or a view no indexes (its PgIndexBehaviorsPlugin
+ * looks at plain tables only), so every column would become filterable and orderable: the
+ * columns of `rel` that no index of `indexed` (its store) has get `-filterBy -orderBy`, as on
+ * a plain table.
  */
-function keepIndexedFilters(rel: IntrospectionClass): void {
-  const indexed = new Set(rel.getIndexes().filter((i) => !i.indpred).flatMap((i) => i.getKeys().map((k) => k?.attname)));
+function keepIndexedFilters(rel: IntrospectionClass, indexedRel: IntrospectionClass): void {
+  const indexed = new Set(indexedRel.getIndexes().filter((i) => !i.indpred).flatMap((i) => i.getKeys().map((k) => k?.attname)));
   for (const att of rel.getAttributes()) {
     if (att.attnum < 1 || indexed.has(att.attname)) continue;
     const { tags } = att.getTagsAndDescription();

@@ -4,7 +4,8 @@
 -- built dataset gets those points stale for the deleted keys (the next build rebuilds
 -- them), and dependents that work per key are invalidated for those keys only.
 -- Without key filter, the time partitions it would empty are dropped (their rows counted
--- first; ds_private.whole_partitions), and only the rest is deleted row by row.
+-- first; ds_private.whole_partitions), and only the rest is deleted row by row. Packed
+-- partitions in the range are unpacked first (packing.sql).
 
 create or replace function ds_private.delete_key_filter_sql(v ds_private.dataset_versions, key jsonb) returns text
 language plpgsql stable as $$
@@ -49,21 +50,24 @@ begin
   perform ds_private.check_primary('ds.delete');
   perform ds_private.check_range(start_at, end_at);
   v_filter := ds_private.delete_key_filter_sql(v, key);
+  -- packed partitions with rows in the range are unpacked first (docs/storage.md): the rows
+  -- are then deleted, or their partitions dropped, like any others
+  perform ds_private.unpack_range(v.id, tstzrange(start_at, end_at, '[]'));
   -- every key: the partitions wholly in the range are dropped, not emptied row by row; the
   -- table's lock before the dataset locks, the order of every writer (docs/storage.md)
   if key is null then
     v_whole := ds_private.whole_partitions(v.id, tstzrange(start_at, end_at, '[]'));
   end if;
   if cardinality(v_whole) > 0 then
-    execute format('lock table ds_data.%I in access exclusive mode', v.table_name);
+    execute format('lock table ds_store.%I in access exclusive mode', v.table_name);
     v_whole := ds_private.whole_partitions(v.id, tstzrange(start_at, end_at, '[]'));  -- what is there now
   else
-    execute format('lock table ds_data.%I in row exclusive mode', v.table_name);
+    execute format('lock table ds_store.%I in row exclusive mode', v.table_name);
   end if;
   perform ds_private.lock_write_closure(v.id);
   v_dropped := ds_private.drop_partitions(v.id, v_whole, true);
   -- the rows, and per key the slots they were in
-  execute format(E'with d as (delete from ds_data.%1$I t where t.ts >= $1 and t.ts <= $2%2$s returning t.*)\n'
+  execute format(E'with d as (delete from ds_store.%1$I t where t.ts >= $1 and t.ts <= $2%2$s returning t.*)\n'
                  'select count(*), min(d.ts), max(d.ts), (select coalesce(array_agg(row(c.key, c.slots)::ds_private.key_slots), ''{}'') from\n'
                  '  (select %3$s as key, range_agg(tstzrange(y.p, y.p + $4)) as slots\n'
                  '   from (select distinct %4$sdate_bin($4, d.ts, timestamptz ''epoch'') as p from d) y group by 1) c) from d',

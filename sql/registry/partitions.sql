@@ -1,5 +1,5 @@
--- Time partitions of the typed tables (docs/storage.md). ds_data.<table> is partitioned by
--- range on ts; its partitions are ds_partitions.v<version id>_p<YYYYMMDD>[T<HH24MISS>]
+-- Time partitions of the typed tables (docs/storage.md). The store ds_store.<table> of each
+-- version (what ds_data.<table> shows, with its packed partitions) is partitioned by range on ts; its partitions are ds_partitions.v<version id>_p<YYYYMMDD>[T<HH24MISS>]
 -- (the start of the range in UTC), each [start, start + partition_interval). Partitions
 -- align to whole calendar months (UTC) for intervals of months and years, else to
 -- multiples of the interval from Monday 2000-01-03 00:00 UTC (so weeks start on Mondays,
@@ -48,13 +48,13 @@ language sql stable as $$
   -- the same session
   select c.relname::text, tstzrange(b[1]::timestamptz, b[2]::timestamptz)
   from ds_private.dataset_versions v
-  join pg_catalog.pg_inherits i on i.inhparent = pg_catalog.to_regclass(format('ds_data.%I', v.table_name))
+  join pg_catalog.pg_inherits i on i.inhparent = pg_catalog.to_regclass(format('ds_store.%I', v.table_name))
   join pg_catalog.pg_class c on c.oid = i.inhrelid,
   lateral regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']*)''\) TO \(''([^'']*)''\)') b
   where v.id = version_partitions.version_id
   order by 2
 $$;
-comment on function ds_private.version_partitions(integer) is 'The partitions of a version''s table (their names in ds_partitions) and their ranges [start, end), oldest first.';
+comment on function ds_private.version_partitions(integer) is 'The partitions of a version''s store (their names in ds_partitions) and their ranges [start, end), oldest first; packed partitions are not among them (packing.sql).';
 
 create or replace function ds_private.partition_starts(size interval, ranges tstzmultirange) returns timestamptz[]
 language plpgsql immutable parallel safe as $$
@@ -111,7 +111,7 @@ begin
   -- partitions and create only the rest (an advisory lock would not: a stale cache and
   -- "relation already exists"). Taken before the dataset lock by every writer (chunks,
   -- writes), as ds.delete and retention take theirs, so the two never cross.
-  execute format('lock table ds_data.%I in share update exclusive mode', v.table_name);
+  execute format('lock table ds_store.%I in share update exclusive mode', v.table_name);
   v_missing := array(select s from unnest(v_missing) s where pg_catalog.to_regclass(format('ds_partitions.%I', ds_private.partition_name(v.id, s))) is null);
   foreach v_start in array v_missing loop
     v_bounds := ds_private.partition_range(v.partition_interval, v_start);
@@ -119,17 +119,19 @@ begin
     -- a table of its own, then ATTACH: that takes SHARE UPDATE EXCLUSIVE on the parent (reads
     -- and other writers go on), where CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE
     -- until this transaction commits
-    execute format('create table ds_partitions.%I (like ds_data.%I including defaults)', v_name, v.table_name);
-    execute format('alter table ds_data.%I attach partition ds_partitions.%I for values from (%L) to (%L)',
+    execute format('create table ds_partitions.%I (like ds_store.%I including defaults)', v_name, v.table_name);
+    execute format('alter table ds_store.%I attach partition ds_partitions.%I for values from (%L) to (%L)',
       v.table_name, v_name, lower(v_bounds), upper(v_bounds));
     execute format('comment on table ds_partitions.%I is %L', v_name,
-      format('Partition of ds_data.%s (%s %s): ts in [%s, %s).', v.table_name, v.name, v.version,
+      format('Partition of ds_store.%s (%s %s): ts in [%s, %s).', v.table_name, v.name, v.version,
              to_char(lower(v_bounds) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(upper(v_bounds) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
+    -- a packed partition (packing.sql) comes back before anything is written into it
+    perform ds_private.unpack_partition(v.id, v_start);
   end loop;
   return cardinality(v_missing);
 end;
 $$;
-comment on function ds_private.ensure_partitions(integer, tstzmultirange) is 'Creates, in the caller''s transaction, the partitions of a version''s table that the ranges reach and that do not exist yet; returns how many it created. Without lock when all exist; else one creator per version at a time (SHARE UPDATE EXCLUSIVE on its table until the transaction ends: reads and row writes go on), so concurrent writers never collide. DS064 for an unbounded range or more than 10,000 partitions.';
+comment on function ds_private.ensure_partitions(integer, tstzmultirange) is 'Creates, in the caller''s transaction, the partitions of a version''s store that the ranges reach and that do not exist yet, unpacking those that were packed; returns how many it created. Without lock when all exist; else one creator per version at a time (SHARE UPDATE EXCLUSIVE on its table until the transaction ends: reads and row writes go on), so concurrent writers never collide. DS064 for an unbounded range or more than 10,000 partitions.';
 
 create or replace function ds_private.ensure_row_partitions(version_id integer, source_sql text, rows jsonb) returns integer
 language plpgsql volatile as $$

@@ -60,18 +60,18 @@ begin
         builder_sql = v_sql, transform = v_transform, write_conflict = def ->> 'write_conflict',
         refresh_on_write = (def ->> 'refresh_on_write')::boolean, refresh_schedule = def ->> 'refresh_schedule',
         per_key = (def ->> 'per_key')::boolean, timeout = (def ->> 'timeout')::interval, code_hash = def ->> 'code_hash', source = v_source,
-        retention = (def ->> 'retention')::interval,
+        retention = (def ->> 'retention')::interval, pack_after = (def ->> 'pack_after')::interval,
         -- new code: every built point is now the output of older code (README "Code versions")
         code_stale_points = case when v.code_hash is not null and v.code_hash is distinct from def ->> 'code_hash'
                                  then v.coverage else v.code_stale_points end,
         updated_at = now()
     where v.id = v_current.id
       and (v.description, v.builder, v.chunk, v.max_attempts, v.env_vars, v.tags, v.builder_sql, v.transform,
-           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash, v.source, v.retention) is distinct from
+           v.write_conflict, v.refresh_on_write, v.refresh_schedule, v.per_key, v.timeout, v.code_hash, v.source, v.retention, v.pack_after) is distinct from
           (def ->> 'description', def ->> 'builder', (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
            (def ->> 'env_vars')::boolean, def -> 'tags', v_sql, v_transform, def ->> 'write_conflict',
            (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-           (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'retention')::interval);
+           (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'retention')::interval, (def ->> 'pack_after')::interval);
     status := case when found then 'updated' else 'unchanged' end;
     return;
   end if;
@@ -84,14 +84,14 @@ begin
   end if;
   insert into ds_private.dataset_versions (dataset_id, name, version, major, minor, patch, prerelease, description, builder,
     calendar, granularity, step, start_at, schema, key, chunk, max_attempts, env_vars, tags, table_name, builder_sql, transform,
-    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash, source, partition_interval, retention)
+    write_conflict, refresh_on_write, refresh_schedule, per_key, timeout, code_hash, source, partition_interval, retention, pack_after)
   values (dataset_id, def ->> 'name', def ->> 'version', (def ->> 'major')::integer, (def ->> 'minor')::integer,
     (def ->> 'patch')::integer, def ->> 'prerelease', def ->> 'description', def ->> 'builder', def ->> 'calendar',
     def ->> 'granularity', (def ->> 'step')::interval, (def ->> 'start_at')::timestamptz, def -> 'schema',
     array(select jsonb_array_elements_text(def -> 'key')), (def ->> 'chunk')::integer, (def ->> 'max_attempts')::integer,
     (def ->> 'env_vars')::boolean, def -> 'tags', def ->> 'table_name', def ->> 'builder_sql', v_transform,
     def ->> 'write_conflict', (def ->> 'refresh_on_write')::boolean, def ->> 'refresh_schedule', (def ->> 'per_key')::boolean,
-    (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'partition_interval')::interval, (def ->> 'retention')::interval)
+    (def ->> 'timeout')::interval, def ->> 'code_hash', v_source, (def ->> 'partition_interval')::interval, (def ->> 'retention')::interval, (def ->> 'pack_after')::interval)
   returning id into version_id;
   status := 'registered';
 end;

@@ -162,7 +162,7 @@ begin
     'chunk', coalesce((definition ->> 'chunk')::integer, ds_private.default_chunk(v_timing.step)),
     'max_attempts', coalesce((definition ->> 'max_attempts')::integer, 3),
     'timeout', ds_private.parse_granularity(definition ->> 'timeout'),
-    'partition_interval', v_storage.partition_interval, 'retention', v_storage.retention,
+    'partition_interval', v_storage.partition_interval, 'retention', v_storage.retention, 'pack_after', v_storage.pack_after,
     'env_vars', coalesce((definition ->> 'env_vars')::boolean, false),
     'tags', coalesce(definition -> 'tags', '{}'),
     'dependencies', ds_private.resolve_dependencies(definition));

@@ -1,7 +1,8 @@
 -- The typed range read of each dataset version: ds_data.<table>_rows(start_at, end_at), a
--- SQL function over the version's table that PostgreSQL inlines into the calling query, so
--- that its rows stream like a plain SELECT's (an index range scan on the primary key, no
--- tuplestore, no jsonb). ds.data, REST, GraphQL and `ds data` read through it. It returns
+-- SQL function over the version's store and packed partitions (version_layout.sql) that
+-- PostgreSQL inlines into the calling query, so that its rows stream like a plain SELECT's
+-- (an index range scan on the primary key, no tuplestore, no jsonb; packed batches are
+-- chosen by their bounds before they are unpacked). ds.data, REST, GraphQL and `ds data` read through it. It returns
 -- the table's row type (without key, row_number included, as the table and its view show
 -- it). It has no row limit of its own: it reads no more than SELECT on the table, which
 -- ds_reader may run anyway; the limits apply where a request reads (ds.max_rows in
@@ -17,12 +18,18 @@ declare
   v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = version_id);
   v_read text := ds_private.version_read_name(v.table_name);
   v_order text := (select string_agg(format(', t.%I', k), '' order by o) from unnest(ds_private.table_key(v)) with ordinality u(k, o));
+  v_list text := (select string_agg(format('s.%I', c.name), ', ' order by c.ord) from ds_private.version_columns(version_id) c);
 begin
-  -- $1/$2, not the parameter names: a schema field may be called start_at
+  -- $1/$2, not the parameter names: a schema field may be called start_at. The store's rows
+  -- of the range (partition pruning, an index range scan) and the packed batches that reach
+  -- it ("@last_ts" >= start, "@first_ts" <= end: by index, before anything is unpacked), unpacked
+  -- and cut to the range; merged in (ts, key) order
   execute format($f$create or replace function ds_data.%I(start_at timestamptz, end_at timestamptz)
     returns setof ds_data.%I language sql stable parallel safe as
-    $body$select t.* from ds_data.%I t where t.ts >= $1 and t.ts <= $2 order by t.ts%s$body$$f$,
-    v_read, v.table_name, v.table_name, v_order);
+    $body$select t.* from (select %s from ds_store.%I s where s.ts >= $1 and s.ts <= $2
+      union all select u.* from (select %s from ds_packed.%I p where p."@last_ts" >= $1 and p."@first_ts" <= $2) u where u.ts >= $1 and u.ts <= $2) t
+    order by t.ts%s$body$$f$,
+    v_read, v.table_name, v_list, v.table_name, ds_private.unpacked_select_list(version_id, 'p'), v.table_name, v_order);
   execute format('comment on function ds_data.%I(timestamptz, timestamptz) is %L', v_read,
     format('The rows of %s %s in [start_at, end_at] (inclusive), ordered by ts then %s: the typed range read of ds_data.%s, inlined by PostgreSQL into the calling query so that rows stream. No row limit of its own (ds.data applies ds.max_rows).',
       v.name, v.version, case when cardinality(v.key) = 0 then 'row_number (the order they were built or written in)' else array_to_string(v.key, ', ') end,
@@ -38,7 +45,7 @@ comment on function ds_private.create_version_read(integer) is 'Creates (or repl
 do $$
 begin
   perform ds_private.create_version_read(v.id) from ds_private.dataset_versions v
-  where to_regclass(format('ds_data.%I', v.table_name)) is not null
+  where to_regclass(format('ds_store.%I', v.table_name)) is not null
   order by v.id;
 end
 $$;

@@ -12,6 +12,7 @@ language plpgsql stable as $$
 declare
   v record;
   v_estimate real;
+  v_packed bigint;
   v_seconds float8;
 begin
   for v in
@@ -25,7 +26,10 @@ begin
                  when v.builder like 'source:%' then 'source' else 'built' end;
     -- an exact count below 100,000 rows (a few ms); from there the planner's figure, which
     -- ds_private.analyze_after_build keeps current after large builds (never analyzed: exact)
-    select c.reltuples into v_estimate from pg_catalog.pg_class c where c.oid = format('ds_data.%I', v.table_name)::regclass;
+    select c.reltuples into v_estimate from pg_catalog.pg_class c where c.oid = format('ds_store.%I', v.table_name)::regclass;
+    -- packed rows count exactly from their batches (few rows)
+    execute format('select coalesce(sum(p."@rows"), 0) from ds_packed.%I p', v.table_name) into v_packed;
+    v_estimate := greatest(v_estimate, 0) + v_packed;
     rows_estimated := v_estimate >= 100000;
     if rows_estimated then
       row_count := v_estimate::bigint;

@@ -20,7 +20,7 @@ select v.name, v.version, v.description, v.calendar, v.granularity, v.start_at, 
        v.code_hash, not isempty(v.code_stale_points * v.coverage) as code_stale,
        lower(v.code_stale_points * v.coverage) as code_stale_first,
        upper(v.code_stale_points * v.coverage) - v.step as code_stale_last,
-       v.partition_interval as partition, v.retention
+       v.partition_interval as partition, v.retention, v.pack_after
 from ds_private.dataset_versions v
 join ds_private.datasets d on d.id = v.dataset_id;
 
@@ -60,3 +60,4 @@ comment on column ds.datasets.code_stale_first is 'First built point computed by
 comment on column ds.datasets.code_stale_last is 'Last built point computed by older code (null when none).';
 comment on column ds.datasets.partition is 'Size of the time partitions of its typed table ([storage] partition; the default follows the granularity).';
 comment on column ds.datasets.retention is 'How long its data is kept ([storage] retention): older partitions are dropped with their coverage; null keeps everything.';
+comment on column ds.datasets.pack_after is 'How old a partition must be to be packed by the packing job ([storage] pack-after): one row per key and batch of up to 1000 rows, an array per column, compressed; reads are unchanged. Null: packed only by ds.pack.';

@@ -26,7 +26,7 @@ begin
              and t.state in ('waiting', 'queued', 'running') and t.id <> analyze_after_build.task_id) then
     return false;
   end if;
-  v_oid := format('ds_data.%I', v_table)::regclass;
+  v_oid := format('ds_store.%I', v_table)::regclass;
   select greatest(c.reltuples, 0) into v_reltuples from pg_class c where c.oid = v_oid;
   v_since := coalesce(greatest(pg_stat_get_last_analyze_time(v_oid), pg_stat_get_last_autoanalyze_time(v_oid)), '-infinity');
   select coalesce(sum(t.rows_written), 0) into v_written from ds_private.tasks t
@@ -38,7 +38,7 @@ begin
   -- 0.55 s at the default 100), enough for row counts and ts ranges; autovacuum's own
   -- analyze refines it once the table grew by another 10%
   perform set_config('default_statistics_target', least(current_setting('default_statistics_target')::integer, 30)::text, true);
-  execute format('analyze ds_data.%I', v_table);
+  execute format('analyze ds_store.%I', v_table);
   return true;
 end;
 $$;

@@ -17,7 +17,7 @@ begin
   -- the partitions of the chunk's points, in the chunk's transaction (docs/storage.md)
   perform ds_private.ensure_partitions(v_version_id, v_points);
   -- a task of some keys (stale points) clears only those keys' rows
-  execute format('delete from ds_data.%I t where t.ts >= $1 and t.ts < $2 and t.ts <@ $3%s', v_table,
+  execute format('delete from ds_store.%I t where t.ts >= $1 and t.ts < $2 and t.ts <@ $3%s', v_table,
     case when v_keys is null then '' else ' and ' || ds_private.key_filter_sql(v_table, v_key, 't', '$4') end)
     using lower(v_points), upper(v_points), v_points, v_keys;
   get diagnostics v_count = row_count;

@@ -35,7 +35,7 @@ begin
       v_select := coalesce(v_select, ds_private.sql_builder_select_list(v, lower(v_piece), upper(v_piece), v_lookback));
       -- without key, row_number numbers each timestamp's rows in the order the statement
       -- returns them ("N": row_number() over () follows the statement's own order by)
-      execute format(E'insert into ds_data.%I (%s)\nselect %s from (%s\n) s%s',
+      execute format(E'insert into ds_store.%I (%s)\nselect %s from (%s\n) s%s',
         v.table_name, (select string_agg(format('%I', f), ', ') from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)
                                                                          || case when cardinality(v.key) = 0 then array['row_number'] else '{}' end) f),
         v_select || case when cardinality(v.key) = 0 then ', row_number() over (partition by s.ts order by s."N")' else '' end,

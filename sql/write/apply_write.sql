@@ -23,7 +23,7 @@ begin
   -- first, then its write lock, which waits for a ds.delete or retention dropping partitions
   -- (they take the table, then the dataset) instead of deadlocking with it
   perform ds_private.ensure_row_partitions(v.id, source_sql, rows);
-  execute format('lock table ds_data.%I in row exclusive mode', v.table_name);
+  execute format('lock table ds_store.%I in row exclusive mode', v.table_name);
   perform ds_private.lock_write_closure(v.id);
   if v.write_conflict = 'reject' then
     begin

@@ -16,7 +16,7 @@ begin
   if not coalesce(v_class.mine, false) then
     raise exception 'the staging table % is not a temporary table of this session', staging using errcode = 'DS029',
       detail = 'ds.import_staged reads only the caller''s own temporary tables.',
-      hint = format('create temp table staging (like ds_data.%I including defaults) on commit drop; copy staging from stdin ...; then call ds.import_staged in the same transaction.', v.table_name);
+      hint = format('create temp table staging (like ds_store.%I including defaults) on commit drop; copy staging from stdin ...; then call ds.import_staged in the same transaction.', v.table_name);
   end if;
   select string_agg(f, ', ' order by o) into v_missing
   from unnest(array['ts'] || array(select f ->> 'name' from jsonb_array_elements(v.schema) f)) with ordinality u(f, o)
@@ -24,7 +24,7 @@ begin
   if v_missing is not null then
     raise exception 'the staging table % has no column %', staging, v_missing using errcode = 'DS029',
       detail = format('%s %s has the columns ts and %s', v.name, v.version, (select string_agg(f ->> 'name', ', ') from jsonb_array_elements(v.schema) f)),
-      hint = format('create temp table staging (like ds_data.%I including defaults) on commit drop', v.table_name);
+      hint = format('create temp table staging (like ds_store.%I including defaults) on commit drop', v.table_name);
   end if;
   -- rows in the order they were copied in (a fresh temporary table is filled in order)
   return format('select row_number() over (order by x.ctid) as "N", %s from %I.%I x',

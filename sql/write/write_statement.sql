@@ -77,7 +77,7 @@ begin
   elsif v.write_conflict = 'reject' then
     -- a (ts, key) stored already, or twice in the rows: DS027
     v_rows := format(E'select s.* from src s\n  where not exists (select from (%s) c where ds_private.raise_row_exists($4, c.ts, c.key))',
-      format('select s.ts, %1$s as key from src s join ds_data.%2$I t using (%3$s) union all select s.ts, %1$s from src s group by %3$s having count(*) > 1 limit 1',
+      format('select s.ts, %1$s as key from src s join ds_store.%2$I t using (%3$s) union all select s.ts, %1$s from src s group by %3$s having count(*) > 1 limit 1',
              format(v_key_of, 's'), v.table_name, v_pk));
   else
     -- per (ts, key): the last row
@@ -94,10 +94,10 @@ begin
       array_to_string(array(select format('%I = %s', n, e) from unnest(v_others, v_new) u(n, e)), ', '),
       array_to_string(array(select format('t.%I', n) from unnest(v_others) n), ', '), array_to_string(v_new, ', '));
   end if;
-  v_writes := format('insert into ds_data.%I as t (%s) select %2$s from rows%s returning t.*', v.table_name, v_list, v_conflict);
+  v_writes := format('insert into ds_store.%I as t (%s) select %2$s from rows%s returning t.*', v.table_name, v_list, v_conflict);
   if v_keyless and v.write_conflict = 'last-write-wins' then
     -- the rows past a timestamp's new count go: i (inserted or changed) and d make the changes w
-    v_writes := format(E'i as (%s),\nd as (delete from ds_data.%I t using (select r.ts, max(r.row_number) as n from rows r group by r.ts) m\n'
+    v_writes := format(E'i as (%s),\nd as (delete from ds_store.%I t using (select r.ts, max(r.row_number) as n from rows r group by r.ts) m\n'
                        '  where t.ts = m.ts and t.row_number > m.n returning t.*),\nw as (select * from i union all select * from d)', v_writes, v.table_name);
   else
     v_writes := format('w as (%s)', v_writes);
