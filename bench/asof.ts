@@ -117,8 +117,8 @@ async function fill(pool: pg.Pool, quotes: string, trades: string, rows: number)
      select $1::timestamptz + s * interval '1 second', 'T' || lpad(k::text, 2, '0'), 0, 100 + k + (s % 97) / 100.0, 1 + s % 500
      from generate_series(0, $2 - 1) s, generate_series(0, $3 - 1) k where hashint4(s * $3 + k + 7777777) & 1 = 0`,
     [START, seconds, TICKERS]);
-  await pool.query(`vacuum analyze ds_data."${quotes}"`);
-  await pool.query(`vacuum analyze ds_data."${trades}"`);
+  await pool.query(`vacuum analyze ds_store."${quotes}"`);
+  await pool.query(`vacuum analyze ds_store."${trades}"`);
   const count = async (t: string) => Number((await pool.query(`select count(*) n from ds_data."${t}"`)).rows[0].n);
   const end = new Date(Date.parse(START) + (seconds - 1) * 1000).toISOString();
   return [await count(quotes), await count(trades), end];

@@ -94,7 +94,7 @@ export async function measureParquet(db: BenchDatabase, rows = envNumber("BENCH_
       select timestamptz '2024-01-02' + (i / ${TICKERS * 100}) * interval '1 second', 'T' || lpad((i % ${TICKERS})::text, 2, '0'), i,
              100 + (i % 9973) / 100.0, 1 + i % 500, case when i % 3 = 0 then null else 'X' || (i % 7) end
       from generate_series(0, ${rows - 1}) i`);
-    await db.pool.query("analyze ds_data.bench_parquet_v0_1_0");
+    await db.pool.query("analyze ds_store.bench_parquet_v0_1_0");
     const [start, end] = ["2024-01-02", "2025-01-01"];
     const file = join(dir, "bench.parquet");
     const rawMs = await rawCopy(db.pool, "bench_parquet_v0_1_0");

@@ -75,7 +75,7 @@ async function fill(pool: pg.Pool, versionId: number, tableName: string, rows: n
             99 + k + (m % 100) / 100.0, 100.5 + k + (m % 100) / 100.0, 1000 + m % 5000
      from generate_series(0, $2 - 1) m, generate_series(1, $3) k`,
     [START, minutes, TICKERS]);
-  await pool.query(`vacuum analyze ds_data."${tableName}"`);
+  await pool.query(`vacuum analyze ds_store."${tableName}"`);
   const end = new Date(Date.parse(START) + minutes * 60_000).toISOString();
   // built over the filled minutes, so that REST answers 200 (coverage set directly: bench database only)
   await pool.query("update ds_private.dataset_versions set coverage = tstzmultirange(tstzrange($2, $3)) where id = $1", [versionId, START, end]);

@@ -76,7 +76,7 @@ export async function prepareSource(pool: pg.Pool, log: (line: string) => void):
   const fill = await timed(() => pool.query(FILL.replace("%TABLE%", v.table), [START, new Date(END.getTime() + 60_000)]));
   // marked built over 2024 (the source only: coverage may include closed time, see docs/coverage.md)
   await pool.query("update ds_private.dataset_versions set coverage = tstzmultirange(tstzrange($2, $3)) where id = $1", [v.id, START, new Date("2025-01-01T00:00:00Z")]);
-  await pool.query(`analyze ds_data."${v.table}"`);
+  await pool.query(`analyze ds_store."${v.table}"`);
   await pool.query("checkpoint");
   const rows = await rowCount(pool, v);
   log(`   ${SOURCE}: ${rows.toLocaleString("en-US")} rows inserted by INSERT ... SELECT in ${(fill.ms / 1000).toFixed(1)} s and marked built (coverage set directly, the source only)`);

@@ -27,6 +27,9 @@
  *   9. scale (only with BENCH_ONLY=scale: it writes 21M rows): one-day one-ticker reads and
  *      ds.missing at 20M rows vs 1M (target: within 1.5x), retention dropping a partition
  *      (target: under 1 s; scale.ts).
+ *  10. pack (only with BENCH_ONLY=pack: it writes 4M rows): a year of minute bars of 20
+ *      tickers packed vs unpacked: size (target: at most 0.25) and typed-read rows/s into
+ *      Node (target: at least 0.5; pack.ts).
  *
  * Prints tables, one TARGET line per target (figure, baseline, ratio, target, met or
  * missed), and a last line `BENCH_JSON {...}`. Exits 0 when a target is missed, 1 only
@@ -38,8 +41,8 @@
  * the baseline), BENCH_COVERAGE (built | set), BENCH_CHUNKS (comma list of chunk sizes
  * for an extra one-run sweep), BENCH_SQL_ROWS (200000), BENCH_ASOF_ROWS (1000000),
  * BENCH_PARQUET_ROWS (10000000), BENCH_ONLY (comma list of throughput, memory, profile,
- * planning, chain, queue, sql, resample, reads, asof, parquet; scale is not in the default
- * list), BENCH_SCALE_ROWS (20000000).
+ * planning, chain, queue, sql, resample, reads, asof, parquet; scale and pack are not in the
+ * default list), BENCH_SCALE_ROWS (20000000).
  */
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
@@ -54,6 +57,7 @@ import { chainTargets, measureChainPlanning } from "./planning.ts";
 import { measureReads, printReads, readTargets } from "./reads.ts";
 import { measureParquet, printParquet } from "./parquet.ts";
 import { measureScale, printScale, scaleTargets } from "./scale.ts";
+import { measurePack, packTargets, printPack } from "./pack.ts";
 import { formatNumber, heading, note, ratioTarget, table, targetLine, type Target } from "./report.ts";
 import { envNumber } from "./env-number.ts";
 import { median } from "./stats.ts";
@@ -323,6 +327,12 @@ async function main(): Promise<number> {
       printScale(r);
       targets.push(...scaleTargets(r));
       out.scale = r;
+    }
+    if (ONLY.has("pack")) {
+      const r = await measurePack(db.pool, { runs: RUNS }, log);
+      printPack(r);
+      targets.push(...packTargets(r));
+      out.pack = r;
     }
   } finally {
     process.off("SIGINT", onSignal);

@@ -103,7 +103,7 @@ async function fill(pool: pg.Pool, dataset: string, first: string, last: string,
   }
   await pool.query(`update ds_private.dataset_versions set coverage = ds_private.version_slots(id, tstzmultirange(tstzrange($2, $3, '[]'))) where id = $1`,
     [v!.id, first, last]);
-  await pool.query(`vacuum analyze ds_data."${v!.table_name}"`);
+  await pool.query(`vacuum analyze ds_store."${v!.table_name}"`);
   return { table: v!.table_name, rows, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -148,7 +148,7 @@ async function measureInterleaved(pool: pg.Pool, sets: Probe[][], calls: number)
 async function partitionsOf(pool: pg.Pool, table: string): Promise<{ partitions: number; tableMiB: number }> {
   const { rows: [s] } = await pool.query<{ partitions: number; mib: number }>(
     `select count(*)::int as partitions, sum(pg_total_relation_size(i.inhrelid)) / 1048576.0 as mib
-     from pg_inherits i where i.inhparent = $1::regclass`, [`ds_data."${table}"`]);
+     from pg_inherits i where i.inhparent = $1::regclass`, [`ds_store."${table}"`]);
   return { partitions: s!.partitions, tableMiB: Number(s!.mib) };
 }
 

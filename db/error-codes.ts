@@ -61,8 +61,9 @@ export const errorCodes = {
   DS060: "a source still failed after its retries (429, 5xx, timeouts, dropped connections, truncated bodies): the chunk is retried up to `max-attempts`",
   DS061: "a source answered something unusable (unknown exchange, market or timeframe, a 4xx, rows that do not map onto the schema, an unset `api-url-env` variable, a slot that has not ended): the chunk fails at once",
   DS062: "a source refused its credentials or lacks them (401, 403, an authentication error); credentials come only from `DS_SOURCE_<ID>_API_KEY`/`_SECRET`",
-  DS063: "invalid `[storage]`: a malformed duration (`partition`, `retention`), an unknown field, or a partition shorter than the granularity",
+  DS063: "invalid `[storage]`: a malformed duration (`partition`, `retention`, `pack-after`), an unknown field, or a partition shorter than the granularity",
   DS064: "a write or chunk would need more than 10,000 new partitions (or partitions for an unbounded range)",
+  DS065: "`ds.pack` without `before` for a version that has no `[storage] pack-after`",
   DS067: "a worker whose builder code differs from the registered code of the version (retried; README \"Code versions\")",
 } as const satisfies Record<`DS${string}`, string>;
 

@@ -21,7 +21,7 @@ describe("typed tables are ready for time partitions and Citus distribution", ()
              array(select a.attname::text from unnest(i.indkey) k join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k) as columns,
              coalesce(v.key[1], 'row_number') as distribution
       from ds_private.dataset_versions v
-      join pg_index i on i.indrelid = format('ds_data.%I', v.table_name)::regclass and i.indisunique
+      join pg_index i on i.indrelid = format('ds_store.%I', v.table_name)::regclass and i.indisunique
       order by 1, 2`);
     const versions = await db.one<{ n: number }>("select count(*)::int as n from ds_private.dataset_versions");
     expect(new Set(rows.map((r) => r.table_name)).size).toBe(versions.n);
@@ -31,11 +31,11 @@ describe("typed tables are ready for time partitions and Citus distribution", ()
   it("typed tables have no foreign keys, sequences or identity columns", async () => {
     const offending = await db.q(`
       select c.relname, 'foreign key' as what from pg_constraint k join pg_class c on c.oid = k.conrelid
-      where c.relnamespace = 'ds_data'::regnamespace and k.contype = 'f'
+      where c.relnamespace in ('ds_store'::regnamespace, 'ds_packed'::regnamespace) and k.contype = 'f'
       union all
       select c.relname, a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid
-      where c.relnamespace = 'ds_data'::regnamespace and c.relkind in ('r', 'p') and a.attnum > 0
-        and (a.attidentity <> '' or pg_get_serial_sequence(format('ds_data.%I', c.relname), a.attname) is not null)`);
+      where c.relnamespace in ('ds_store'::regnamespace, 'ds_packed'::regnamespace) and c.relkind in ('r', 'p') and a.attnum > 0
+        and (a.attidentity <> '' or pg_get_serial_sequence(format('%I.%I', c.relnamespace::regnamespace, c.relname), a.attname) is not null)`);
     expect(offending).toEqual([]);
   });
 });

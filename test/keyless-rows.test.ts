@@ -110,7 +110,7 @@ describe("a keyless table", () => {
   it("has the primary key (ts, row_number), row_number last, and the view shows it", async () => {
     const [pk] = await q<{ columns: string[] }>(
       `select array(select a.attname::text from unnest(i.indkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n order by k.o) as columns
-       from pg_index i where i.indrelid = 'ds_data.mock_multi_ohlc_v0_1_0'::regclass and i.indisprimary`);
+       from pg_index i where i.indrelid = 'ds_store.mock_multi_ohlc_v0_1_0'::regclass and i.indisprimary`);
     expect(pk!.columns).toEqual(["ts", "row_number"]);
     const columns = await q<{ column_name: string }>(
       "select column_name from information_schema.columns where table_schema = 'ds_data' and table_name = 'mock_multi_ohlc' order by ordinal_position");

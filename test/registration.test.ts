@@ -205,7 +205,10 @@ describe("what registration creates", () => {
       }],
     );
     expect(result).toEqual({ registered: ["typed-child@0.1.0", "typed-root@0.1.0"], updated: [], unchanged: [] });
-    const columns = await q("select column_name, data_type, is_nullable from information_schema.columns where table_schema = 'ds_data' and table_name = 'typed_root_v0_1_0' order by ordinal_position");
+    // the store has the NOT NULLs; the typed view ds_data.<table> over it the same columns and types
+    const columns = await q("select column_name, data_type, is_nullable from information_schema.columns where table_schema = 'ds_store' and table_name = 'typed_root_v0_1_0' order by ordinal_position");
+    const viewColumns = await q("select column_name, data_type from information_schema.columns where table_schema = 'ds_data' and table_name = 'typed_root_v0_1_0' order by ordinal_position");
+    expect(viewColumns.map((c) => [c.column_name, c.data_type])).toEqual(columns.map((c) => [c.column_name, c.data_type]));
     expect(columns.map((c) => [c.column_name, c.data_type, c.is_nullable])).toEqual([
       ["ts", "timestamp with time zone", "NO"], ["ticker", "text", "NO"], ["n", "bigint", "NO"], ["x", "double precision", "YES"],
       ["ok", "boolean", "NO"], ["amount", "numeric", "YES"], ["day", "date", "NO"], ["at", "timestamp with time zone", "NO"], ["extra", "jsonb", "NO"],

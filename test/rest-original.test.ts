@@ -157,11 +157,11 @@ describe("DELETE /data (the original's 6 tests)", () => {
   it("test_delete_endpoint_internal_error_500", async () => {
     // a real fault the API cannot foresee: the table refuses the delete
     await db.pool.query(`create or replace function public.refuse_delete() returns trigger language plpgsql as $$ begin raise exception 'disk error'; end $$;
-      create trigger refuse before delete on ds_data.t_root_v0_1_0 for each statement execute function public.refuse_delete()`);
+      create trigger refuse before delete on ds_store.t_root_v0_1_0 for each statement execute function public.refuse_delete()`);
     try {
       expect(await del("/data/t-root/0.1.0?start=2024-02-01&end=2024-02-02")).toEqual({ status: 500, json: { detail: "internal error" } });
     } finally {
-      await db.pool.query("drop trigger refuse on ds_data.t_root_v0_1_0; drop function public.refuse_delete()");
+      await db.pool.query("drop trigger refuse on ds_store.t_root_v0_1_0; drop function public.refuse_delete()");
     }
   });
 });

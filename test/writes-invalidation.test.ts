@@ -32,7 +32,7 @@ async function buildAndWait(name: string, start: string, end: string): Promise<n
 
 /** (ts, key) → xmin of every row of a table. */
 async function xmins(table: string, key = "ticker"): Promise<Map<string, string>> {
-  const rows = await db.q<{ k: string; x: string }>(`select ts::text || ' ' || ${key ? key : "''"} as k, xmin::text as x from ds_data.${table}`);
+  const rows = await db.q<{ k: string; x: string }>(`select ts::text || ' ' || ${key ? key : "''"} as k, xmin::text as x from ds_store.${table}`);
   return new Map(rows.map((r) => [r.k, r.x]));
 }
 

@@ -11,7 +11,7 @@ import { parseCronItem, type ParsedCronItem, type Task } from "graphile-worker";
 import type pg from "pg";
 
 /** When the packing job runs: every 10 minutes (cron), five minutes after retention. */
-export const PACK_SCHEDULE = "5-59/10 * * * *";
+export const PACK_SCHEDULE = "5,15,25,35,45,55 * * * *";
 
 export interface PackResult {
   dataset: string;
