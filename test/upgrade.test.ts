@@ -79,13 +79,14 @@ describe(`upgrading a database of the previous release (migrations up to ${previ
     ]);
   });
 
-  it("converts each typed table in place into a table partitioned by ts: rows, view and grants kept", async () => {
+  it("converts each typed table in place into a store partitioned by ts under the view ds_data.<table>: rows, views and grants kept", async () => {
     for (const t of tables) {
       const { rows: [r] } = await pool.query(
         `select c.relkind, (select count(*)::int from pg_inherits i where i.inhparent = c.oid) as partitions,
-                has_table_privilege('ds_reader', c.oid, 'select') as readable
-         from pg_class c where c.oid = $1::regclass`, [`ds_data.${t}`]);
-      expect(r, t).toMatchObject({ relkind: "p", readable: true });
+                (select v.relkind from pg_class v where v.oid = $2::regclass) as view,
+                has_table_privilege('ds_reader', $2::regclass, 'select') as readable
+         from pg_class c where c.oid = $1::regclass`, [`ds_store.${t}`, `ds_data.${t}`]);
+      expect(r, t).toMatchObject({ relkind: "p", view: "v", readable: true });
       expect(r.partitions, t).toBeGreaterThan(0);
     }
     expect((await pool.query("select count(*)::int as n from ds_data.t_child")).rows[0].n).toBe(20);

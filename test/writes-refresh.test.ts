@@ -20,7 +20,7 @@ const wait = async (id: number | null) => {
   expect((await db.one<{ state: string }>("select ds.wait($1, '60 seconds') as state", [id])).state).toBe("succeeded");
 };
 const xmin = (ticker: string) =>
-  db.one<{ x: string }>("select xmin::text as x from ds_data.w_live_5m_v0_1_0 where ts = '2024-03-01 14:30Z' and ticker = $1", [ticker]).then((r) => r?.x);
+  db.one<{ x: string }>("select xmin::text as x from ds_store.w_live_5m_v0_1_0 where ts = '2024-03-01 14:30Z' and ticker = $1", [ticker]).then((r) => r?.x);
 
 describe("[refresh] on-write", () => {
   it("a write enqueues, in its transaction, the build of the buckets it affects", async () => {
