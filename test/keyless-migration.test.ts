@@ -23,14 +23,22 @@ const base = { version: "0.1.0", calendar: "everyday", granularity: "1d", start_
 beforeAll(async () => {
   await q("select ds.register_dataset($1::jsonb)", [JSON.stringify({ ...base, name: "old-notes", schema: [{ name: "note", type: "str" }] })]);
   await q("select ds.register_dataset($1::jsonb)", [JSON.stringify({ ...base, name: "old-keyed", key: ["k"], schema: [{ name: "k", type: "str" }, { name: "v", type: "float" }] })]);
-  // the tables as a database before 000014 had them: keyless with primary key (ts)
-  await q(`drop view ds_data.old_notes;
+  // the tables as a database before 000014 had them: in ds_data (no store, view or packed
+  // table: migration 000032), keyless with primary key (ts); sql/ is applied again after the
+  // migration, as it is after every upgrade, and moves the table to its store
+  await q(`select ds_private.ensure_partitions(v.id, '{[2024-01-01, 2024-01-04)}') from ds_private.dataset_versions v where v.name = 'old-notes';
+    insert into ds_store.old_notes_v0_1_0 (ts, note) values ('2024-01-02', 'a'), ('2024-01-03', 'b');
+    drop view ds_data.old_notes;
+    drop function ds_data.old_notes_v0_1_0_rows(timestamptz, timestamptz);
+    drop view ds_data.old_notes_v0_1_0;
+    drop table ds_packed.old_notes_v0_1_0;
+    alter table ds_store.old_notes_v0_1_0 set schema ds_data;
     alter table ds_data.old_notes_v0_1_0 drop column row_number;
     alter table ds_data.old_notes_v0_1_0 add constraint old_notes_v0_1_0_pkey primary key (ts);
     create view ds_data.old_notes as select * from ds_data.old_notes_v0_1_0;
-    select ds_private.ensure_partitions(v.id, '{[2024-01-01, 2024-01-04)}') from ds_private.dataset_versions v where v.name = 'old-notes';
-    insert into ds_data.old_notes_v0_1_0 (ts, note) values ('2024-01-02', 'a'), ('2024-01-03', 'b');
-    delete from ds_private.migrations where name = '000014_keyless_row_number.sql'`);
+    delete from ds_private.migrations where name = '000014_keyless_row_number.sql';
+    delete from ds_private.settings where name = 'sql_hash';
+    delete from ds_private.sql_history`);
   expect(await primaryKey("ds_data.old_notes_v0_1_0")).toEqual(["ts"]);
   const result = await migrate(db.pool);
   expect(result.applied).toEqual(["000014_keyless_row_number.sql"]);
@@ -38,18 +46,18 @@ beforeAll(async () => {
 
 describe("migration 000014 (keyless tables in place)", () => {
   it("gives existing rows row_number 1 and the primary key (ts, row_number)", async () => {
-    expect(await primaryKey("ds_data.old_notes_v0_1_0")).toEqual(["ts", "row_number"]);
+    expect(await primaryKey("ds_store.old_notes_v0_1_0")).toEqual(["ts", "row_number"]);
     expect(await q("select ts, note, row_number from ds_data.old_notes_v0_1_0 order by ts")).toEqual([
       { ts: new Date("2024-01-02T00:00:00Z"), note: "a", row_number: 1 },
       { ts: new Date("2024-01-03T00:00:00Z"), note: "b", row_number: 1 },
     ]);
     expect(await columns("old_notes")).toEqual(["ts", "note", "row_number"]);
-    const [comment] = await q<{ c: string }>("select col_description(a.attrelid, a.attnum) as c from pg_attribute a where a.attrelid = 'ds_data.old_notes_v0_1_0'::regclass and a.attname = 'row_number'");
+    const [comment] = await q<{ c: string }>("select col_description(a.attrelid, a.attnum) as c from pg_attribute a where a.attrelid = 'ds_store.old_notes_v0_1_0'::regclass and a.attname = 'row_number'");
     expect(comment!.c).toMatch(/implicit key of a dataset without key/);
   });
 
   it("leaves a keyed table as it was", async () => {
-    expect(await primaryKey("ds_data.old_keyed_v0_1_0")).toEqual(["ts", "k"]);
+    expect(await primaryKey("ds_store.old_keyed_v0_1_0")).toEqual(["ts", "k"]);
     expect(await columns("old_keyed_v0_1_0")).toEqual(["ts", "k", "v"]);
   });
 

@@ -88,3 +88,10 @@ begin
 end;
 $$;
 comment on function ds_private.unpack_range(integer, tstzrange) is 'Unpacks, in the caller''s transaction, every packed partition of a version with rows in the range (ds.delete and ds.unpack); returns how many.';
+
+create or replace function ds_private.pack_boundary(v ds_private.dataset_versions, as_of timestamptz) returns timestamptz
+language sql immutable parallel safe as $$
+  -- in UTC wall time, as retention's horizon
+  select case when v.pack_after is not null and as_of is not null then ((as_of at time zone 'UTC') - v.pack_after) at time zone 'UTC' end
+$$;
+comment on function ds_private.pack_boundary(ds_private.dataset_versions, timestamptz) is 'The packing horizon of a version at as_of: as_of less its pack-after (UTC wall time); partitions that end at or before it are packed by the job. Null without pack-after.';
