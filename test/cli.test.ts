@@ -45,7 +45,7 @@ afterAll(async () => {
   if (url) await dropDatabase(adminUrl, url);
 });
 
-const verbNames = ["up", "migrate", "sync", "worker", "build", "data", "import", "delete", "status", "calendars"];
+const verbNames = ["up", "migrate", "sync", "worker", "build", "data", "import", "delete", "pack", "unpack", "status", "calendars"];
 
 describe("ds help and usage errors", () => {
   it("ds --help lists every verb", async () => {

@@ -12,6 +12,7 @@ import { createGraphqlMount } from "../server/graphql/mount.ts";
 import { startHttpServer, type RunningServer } from "../server/http-server.ts";
 import { createRestMount } from "../server/rest/rest-mount.ts";
 import { applyPacking } from "../worker/pack-task.ts";
+import { runDs } from "./support/run-ds.ts";
 import { expectSqlState, useTestDatabase } from "./support/test-database.ts";
 
 const db = useTestDatabase("packing");
@@ -222,6 +223,17 @@ describe("retention and the packing job", () => {
       await client.query("reset role");
       client.release();
     }
+    // the CLI: one line with the code, exit 1
+    const cli = await runDs(["pack", "pk-keyed", "0.1.0", "--database-url", db.url]);
+    expect([cli.code, cli.stdout, cli.stderr.trim().split("\n").length, cli.stderr]).toEqual([1, "", 1, expect.stringMatching(/^error DS065: /)]);
     await expectSqlState(register({ name: "pk-bad", granularity: "1d", schema: [{ name: "v", type: "float" }], storage: { pack_after: "soon" } }), "DS063", /pack-after/);
+  });
+
+  it("ds pack and ds unpack on the command line", async () => {
+    const packed = await runDs(["pack", "pk-job", "0.1.0", "--before", "2024-05-01", "--json", "--database-url", db.url]);
+    expect([packed.code, JSON.parse(packed.stdout), packed.stderr]).toEqual([0, { partitions: 1, rows: 29 }, ""]);
+    const unpacked = await runDs(["unpack", "pk-job", "0.1.0", "2024-01-01", "2024-12-31", "--database-url", db.url]);
+    expect([unpacked.code, unpacked.stdout, unpacked.stderr]).toEqual([0, "unpacked 2 partition(s)\n", ""]);
+    expect(await packedRows("pk_job_v0_1_0")).toBe(0);
   });
 });
