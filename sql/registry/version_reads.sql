@@ -21,14 +21,16 @@ declare
   v_list text := (select string_agg(format('s.%I', c.name), ', ' order by c.ord) from ds_private.version_columns(version_id) c);
 begin
   -- $1/$2, not the parameter names: a schema field may be called start_at. The store's rows
-  -- of the range (partition pruning, an index range scan) and the packed batches that reach
-  -- it ("@last_ts" >= start, "@first_ts" <= end: by index, before anything is unpacked), unpacked
-  -- and cut to the range; merged in (ts, key) order
+  -- and the packed batches that reach the range ("@last_ts" >= start, "@first_ts" <= end:
+  -- by index, before anything is unpacked), unpacked; the range applies to both from
+  -- outside. Trap: the store's branch must have no WHERE of its own, or PostgreSQL cannot
+  -- pull it up into the append (is_safe_append_member) and loses its index order: a sort of
+  -- the whole range instead of a stream (docs/storage.md)
   execute format($f$create or replace function ds_data.%I(start_at timestamptz, end_at timestamptz)
     returns setof ds_data.%I language sql stable parallel safe as
-    $body$select t.* from (select %s from ds_store.%I s where s.ts >= $1 and s.ts <= $2
-      union all select u.* from (select %s from ds_packed.%I p where p."@last_ts" >= $1 and p."@first_ts" <= $2) u where u.ts >= $1 and u.ts <= $2) t
-    order by t.ts%s$body$$f$,
+    $body$select t.* from (select %s from ds_store.%I s
+      union all select %s from ds_packed.%I p where p."@last_ts" >= $1 and p."@first_ts" <= $2) t
+    where t.ts >= $1 and t.ts <= $2 order by t.ts%s$body$$f$,
     v_read, v.table_name, v_list, v.table_name, ds_private.unpacked_select_list(version_id, 'p'), v.table_name, v_order);
   execute format('comment on function ds_data.%I(timestamptz, timestamptz) is %L', v_read,
     format('The rows of %s %s in [start_at, end_at] (inclusive), ordered by ts then %s: the typed range read of ds_data.%s, inlined by PostgreSQL into the calling query so that rows stream. No row limit of its own (ds.data applies ds.max_rows).',
