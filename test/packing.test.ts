@@ -178,11 +178,44 @@ describe("unpacking", () => {
     expect(await asText("select * from ds_data.pk_keyless_v0_1_0 order by ts, row_number")).toEqual(before);
   });
 
+  it("a reader sees the rows before or after a pack, never both or neither; a write racing it fails whole and succeeds when retried", async () => {
+    const before = await asText("select * from ds_data.pk_keyless_v0_1_0 where ts < '2024-01-08' order by ts, row_number");
+    const packer = await db.pool.connect();
+    const writer = await db.pool.connect();
+    try {
+      await packer.query("begin");
+      await packer.query("select * from ds.pack('pk-keyless', '0.1.0', '2024-01-08')");
+      // not committed: a reader waits for the commit (the drop's lock), then reads the packed rows
+      const read = asText("select * from ds_data.pk_keyless_v0_1_0 where ts < '2024-01-08' order by ts, row_number");
+      // a write into that partition waits too, then finds its partition gone
+      const write = writer.query("select * from ds.write('pk-keyless', '0.1.0', $1::jsonb)", [JSON.stringify([{ ts: "2024-01-03T00:00:00Z", ...values(999, false), s: "raced" }])])
+        .then(() => null, (e: { code?: string }) => e.code ?? "?");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await packer.query("commit");
+      expect(await read).toEqual(before);
+      const code = await write;
+      if (code !== null) {
+        // the documented race: rolled back whole; written on the retry, which unpacks
+        expect(["23514", "42P01", "40P01", "XX000"]).toContain(code);
+        await writer.query("select * from ds.write('pk-keyless', '0.1.0', $1::jsonb)", [JSON.stringify([{ ts: "2024-01-03T00:00:00Z", ...values(999, false), s: "raced" }])]);
+      }
+      // last-write-wins without key: the write replaced the rows of its timestamp, and only those
+      const after = await asText("select * from ds_data.pk_keyless_v0_1_0 where ts < '2024-01-08' order by ts, row_number");
+      const at = (r: string) => r.startsWith('("2024-01-03 00:00:00+00"');
+      expect(after.filter((r) => !at(r))).toEqual(before.filter((r) => !at(r)));
+      expect(after.filter(at)).toEqual([expect.stringMatching(/raced/)]);
+    } finally {
+      await packer.query("rollback").catch(() => {});
+      packer.release();
+      writer.release();
+    }
+  });
+
   it("rolls a failed write back with its unpacking: the partition stays packed", async () => {
     await q("select * from ds.pack('pk-keyless', '0.1.0', '2024-01-08')");
     const packed = await packedRows("pk_keyless_v0_1_0");
     expect(packed).toBeGreaterThan(0);
-    await expectSqlState(write("pk-keyless", [{ ts: "2024-01-02T00:00:00Z", s: "x" }, { ts: "2024-01-02T00:30:00Z", s: "off the calendar" }]), "DS017");
+    await expectSqlState(write("pk-keyless", [{ ts: "2024-01-02T00:00:00Z", ...values(1, false) }, { ts: "2024-01-02T01:00:00Z", ...values(2, false), i: "not a number" }]), "DS017");
     expect(await packedRows("pk_keyless_v0_1_0")).toBe(packed);
     expect(await partitions("pk-keyless")).toEqual(["2024-01-08", "2024-01-15"]);
   });

@@ -10,6 +10,7 @@ declare
   v_before timestamptz := coalesce(before, ds_private.pack_boundary(v, now()));
   v_rows bigint;
   v_part record;
+  v_names text[] := '{}';
 begin
   perform ds_private.check_primary('ds.pack');
   if v_before is null then
@@ -19,13 +20,17 @@ begin
   end if;
   partitions := 0;
   rows := 0;
+  -- every partition's rows first, then the drops: readers wait only from the first drop to
+  -- the commit, not while the rows are packed
   for v_part in select p.* from ds_private.version_partitions(v.id) p where upper(p.bounds) <= v_before order by p.bounds loop
-    v_rows := ds_private.pack_partition(v.id, lower(v_part.bounds));
+    v_rows := ds_private.pack_partition_rows(v.id, lower(v_part.bounds));
     if v_rows is not null then
       partitions := partitions + 1;
       rows := rows + v_rows;
+      v_names := v_names || v_part.partition_name;
     end if;
   end loop;
+  perform ds_private.drop_partitions(v.id, v_names, false);
   return next;
 end;
 $$;

@@ -5,10 +5,10 @@
 -- chunk that reaches a packed partition unpacks it first: ensure_partitions, which every
 -- writer calls, finds the partition missing and unpack_partition puts its rows back.
 
-create or replace function ds_private.pack_partition(version_id integer, start_at timestamptz) returns bigint
+create or replace function ds_private.pack_partition_rows(version_id integer, start_at timestamptz) returns bigint
 language plpgsql volatile security definer set search_path = pg_catalog, pg_temp as $$
 declare
-  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = pack_partition.version_id);
+  v ds_private.dataset_versions := (select r from ds_private.dataset_versions r where r.id = pack_partition_rows.version_id);
   v_name text := ds_private.partition_name(v.id, start_at);
   -- key columns unqualified (the inner query's, then the outer one's), the order of a key's rows
   v_key text := (select string_agg(format('%I', c.name), ', ' order by c.ord) from ds_private.version_columns(v.id) c where c.is_key);
@@ -33,13 +33,25 @@ begin
     v.table_name, v_columns, v_arrays, coalesce('partition by ' || v_key, ''), v_order, v_name, coalesce(v_key || ', ', ''));
   execute format('select coalesce(sum("@rows"), 0) from ds_packed.%I p where p."@first_ts" >= $1 and p."@first_ts" < $2', v.table_name)
     into v_rows using start_at, upper(ds_private.partition_range(v.partition_interval, start_at));
-  -- ACCESS EXCLUSIVE on the table for the drop only: readers wait for the commit, then read
-  -- the packed rows
-  execute format('drop table ds_partitions.%I', v_name);
   return v_rows;
 end;
 $$;
-comment on function ds_private.pack_partition(integer, timestamptz) is 'Packs the partition of a version that starts at start_at, in the caller''s transaction: its rows become batches of ds_packed.<table> (one row per key and up to 1000 rows, an array per column) and the partition is dropped; returns the rows packed, null when there is no such partition (already packed, or never written). Readers see the same rows before and after.';
+comment on function ds_private.pack_partition_rows(integer, timestamptz) is 'Copies the rows of the partition of a version that starts at start_at into batches of ds_packed.<table> (one row per key and up to 1000 rows, an array per column), in the caller''s transaction, which then drops the partition (pack_partition, ds.pack); returns the rows packed, null when there is no such partition (already packed, or never written).';
+
+create or replace function ds_private.pack_partition(version_id integer, start_at timestamptz) returns bigint
+language plpgsql volatile security definer set search_path = pg_catalog, pg_temp as $$
+declare
+  v_rows bigint := ds_private.pack_partition_rows(version_id, start_at);
+begin
+  -- ACCESS EXCLUSIVE on the table from the drop to the commit: the caller commits right after,
+  -- and readers then read the packed rows
+  if v_rows is not null then
+    execute format('drop table ds_partitions.%I', ds_private.partition_name(version_id, start_at));
+  end if;
+  return v_rows;
+end;
+$$;
+comment on function ds_private.pack_partition(integer, timestamptz) is 'Packs the partition of a version that starts at start_at, in the caller''s transaction: its rows become batches of ds_packed.<table> and the partition is dropped; returns the rows packed, null when there is no such partition. Readers see the same rows before and after (they wait from the drop to the commit).';
 
 create or replace function ds_private.unpack_partition(version_id integer, start_at timestamptz) returns bigint
 language plpgsql volatile security definer set search_path = pg_catalog, pg_temp as $$
