@@ -15,7 +15,7 @@ afterAll(() => builders.close());
 const workerId = randomUUID();
 const context = (): BatchContext => ({
   pool: db.pool, builders, buildersDir: fixtureBuilders, workerId, jobWorker: "test-runner", running: new RunningChunks(),
-  limits: { firstChunkMs: 60_000, budgetMs: 60_000, maxChunks: 12 },
+  limits: { smallChunkRows: 1000, firstChunkMs: 60_000, budgetMs: 60_000, maxChunks: 12 },
 });
 
 interface TaskRow { id: number; day: number; state: string; attempts: number; tx: string; error_code: string | null; rows_written: number | null }

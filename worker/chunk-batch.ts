@@ -1,9 +1,9 @@
 /**
- * Batches of small chunks. A chunk of a TypeScript builder that turned out cheap (its
- * rows written in under 20 ms) does not commit alone: the worker claims more
+ * Batches of small chunks. A chunk of a TypeScript builder that turned out cheap (at
+ * most 1,000 rows, or written in under 20 ms) does not commit alone: the worker claims more
  * queued tasks of the same dataset version (ds_worker.claim_tasks, which starts them and
  * locks their graphile-worker jobs) and writes them in the same transaction, until the
- * batch has run for 50 ms or holds 100 chunks (BATCH_LIMITS); then one statement
+ * batch has run for 100 ms or holds 100 chunks (BATCH_LIMITS); then one statement
  * completes them all and commits (ds_worker.complete_tasks). A batch of empty one-point
  * chunks thus costs one durable commit and one job fetch instead of one each.
  *
@@ -25,7 +25,8 @@ import { buildAndWriteChunk, completeStatement, writeChunkRows, type TaskSpec, t
 import type { RunningChunks } from "./running-chunks.ts";
 
 export interface BatchLimits {
-  /** A first chunk slower than this commits alone (its commit is small next to its work). */
+  /** A first chunk that wrote more rows than this and took longer than firstChunkMs commits alone (its commit is small next to its work). */
+  smallChunkRows: number;
   firstChunkMs: number;
   /** A batch claims no more chunks once it has run this long. */
   budgetMs: number;
@@ -33,7 +34,7 @@ export interface BatchLimits {
   maxChunks: number;
 }
 
-export const BATCH_LIMITS: BatchLimits = { firstChunkMs: 20, budgetMs: 50, maxChunks: 100 };
+export const BATCH_LIMITS: BatchLimits = { smallChunkRows: 1000, firstChunkMs: 20, budgetMs: 100, maxChunks: 100 };
 
 export interface BatchContext {
   pool: pg.Pool;
@@ -58,7 +59,7 @@ export function batchable(spec: TaskSpec): boolean {
  */
 export async function runChunkBatch(ctx: BatchContext, spec: TaskSpec, signal: AbortSignal): Promise<number> {
   const { pool, builders, buildersDir } = ctx;
-  const { firstChunkMs, budgetMs, maxChunks } = ctx.limits;
+  const { smallChunkRows, firstChunkMs, budgetMs, maxChunks } = ctx.limits;
   const client = await pool.connect();
   const claimed: TaskSpec[] = [];
   let first: WrittenChunk | null = null;
@@ -67,7 +68,8 @@ export async function runChunkBatch(ctx: BatchContext, spec: TaskSpec, signal: A
     first = await writeChunkRows(pool, client, spec, builders, buildersDir, { prefix: "begin; ", signal });
     const written: WrittenChunk[] = [first];
     const tx = { begun: first.cleared, savepoint: false, savepoints: 0 };
-    if (ctx.jobWorker && performance.now() - t0 < firstChunkMs) {
+    // small by its rows or by its time (on a busy machine an empty chunk can take 20 ms)
+    if (ctx.jobWorker && (first.rows <= smallChunkRows || performance.now() - t0 < firstChunkMs)) {
       claiming: while (written.length < maxChunks && tx.savepoints < MAX_SAVEPOINTS) {
         const elapsed = performance.now() - t0;
         if (elapsed >= budgetMs) break;
