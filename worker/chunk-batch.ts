@@ -73,15 +73,23 @@ export async function runChunkBatch(ctx: BatchContext, spec: TaskSpec, signal: A
       claiming: while (written.length < maxChunks && tx.savepoints < MAX_SAVEPOINTS) {
         const elapsed = performance.now() - t0;
         if (elapsed >= budgetMs) break;
-        // as many as the time left allows at the pace so far
-        const want = Math.max(1, Math.min(maxChunks - written.length, Math.floor((budgetMs - elapsed) / Math.max(elapsed / written.length, 0.05))));
+        // as many as the time left allows at the pace so far, at most twice the batch so far
+        // (later chunks may be slower than the first)
+        const pace = Math.max(elapsed / written.length, 0.05);
+        const want = Math.max(1, Math.min(maxChunks - written.length, 2 * written.length, Math.floor((budgetMs - elapsed) / pace)));
         const more = await claimTasks(ctx, spec.task, want);
         if (more.length === 0) break;
         claimed.push(...more);
-        for (const m of more) {
-          const chunk = await writeClaimed(ctx, client, m, tx, signal);
+        for (let i = 0; i < more.length; i++) {
+          if (tx.savepoints >= MAX_SAVEPOINTS || performance.now() - t0 >= budgetMs) {
+            // over budget: the chunks not run yet go back to the queue
+            const unrun = more.slice(i);
+            await releaseTasks(ctx, unrun);
+            claimed.splice(claimed.length - unrun.length);
+            break claiming;
+          }
+          const chunk = await writeClaimed(ctx, client, more[i]!, tx, signal);
           if (chunk) written.push(chunk);
-          if (tx.savepoints >= MAX_SAVEPOINTS) break claiming;
         }
       }
     }
