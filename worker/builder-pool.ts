@@ -84,6 +84,7 @@ export class BuilderPool {
         outcome();
       };
       const onMessage = (m: ThreadMessage) => {
+        if (m.type === "ready") return;
         if (m.type === "block") {
           taken = taken.then(() => (settled ? undefined : onBlock(m.data))).then(() => {
             // no credit once the thread is done: it must not leak into its next chunk
@@ -112,6 +113,32 @@ export class BuilderPool {
       thread.ref();
       thread.postMessage(request);
     });
+  }
+
+  /**
+   * Starts the threads ahead of the first chunk and resolves once each has loaded its
+   * modules (a cold thread took about a second here before its first chunk could start).
+   * A thread that fails to start is left to be replaced when a chunk needs it.
+   */
+  async warm(): Promise<void> {
+    const starting: Promise<void>[] = [];
+    while (!this.#closed && this.#live.size < this.#size) {
+      const w = this.#spawn();
+      starting.push(new Promise<void>((resolve) => {
+        const ready = (m: ThreadMessage) => {
+          if (m.type !== "ready") return;
+          w.off("message", ready).off("exit", gone);
+          this.#release(w);
+          resolve();
+        };
+        const gone = () => {
+          w.off("message", ready);
+          resolve();
+        };
+        w.on("message", ready).once("exit", gone);
+      }));
+    }
+    await Promise.all(starting);
   }
 
   /** Terminates every thread; running chunks fail. */

@@ -53,6 +53,7 @@ export interface ThreadCredit {
 }
 
 export type ThreadMessage =
+  | { type: "ready" }
   | { type: "block"; data: Uint8Array }
   | { type: "done"; rows: number }
   | { type: "error"; error: ThreadError };
@@ -130,4 +131,6 @@ if (port) {
       (err: unknown) => post({ type: "error", error: toThreadError(err) }),
     );
   });
+  // its modules are loaded: the pool may hand it a chunk without a cold start (BuilderPool.warm)
+  port.postMessage({ type: "ready" } satisfies ThreadMessage);
 }

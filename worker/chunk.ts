@@ -65,11 +65,38 @@ export interface ChunkWriteOptions {
  */
 export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, spec: TaskSpec, builders: BuilderPool, buildersDir: string,
   { own, signal }: ChunkWriteOptions): Promise<number> {
+  const written = await writeChunkRows(db, client, spec, builders, buildersDir, { prefix: own ? "begin; " : "", signal });
+  const finish = own ? completeStatement([written], written.cleared ? "" : "begin; ") : `${written.cleared ? "" : clearStatement(written.task)} select ds_worker.complete_task(${written.task}, ${written.rows});`;
+  await client.query(finish).catch((err: unknown) => Promise.reject(toDsError(err)));
+  return written.rows;
+}
+
+/** A chunk whose rows are in the open transaction, not yet completed. */
+export interface WrittenChunk {
+  task: number;
+  rows: number;
+  /** Its stale rows were cleared (it wrote rows); else its clear goes with the completion. */
+  cleared: boolean;
+}
+
+export interface ChunkRowsOptions {
+  /** Statements sent before the chunk's first one, if it sends any ("begin; ", a savepoint). */
+  prefix: string;
+  signal?: AbortSignal;
+  /** Set to true once the chunk sent its first statement (with the prefix). */
+  sent?: { value: boolean };
+}
+
+/**
+ * The rows of one chunk into its table, in the transaction on `client`: builder thread,
+ * and at its first block the clear of stale rows and an open COPY; the task is not
+ * completed (completeStatement). An empty chunk sends nothing.
+ */
+export async function writeChunkRows(db: Queryable, client: pg.ClientBase, spec: TaskSpec, builders: BuilderPool, buildersDir: string,
+  { prefix, signal, sent }: ChunkRowsOptions): Promise<WrittenChunk> {
   const dependencies = await Promise.all(spec.dependencies.map((d) => loadDependency(db, d)));
   // task ids and counts are integers: inlined, several statements go in one round trip
   const task = Math.trunc(Number(spec.task));
-  const clear = `${own ? "begin; " : ""}select ds_worker.clear_task_rows(${task});`;
-  const complete = (rows: number) => `select ds_worker.complete_task(${task}, ${rows});${own ? " commit;" : ""}`;
   let copy: CopyWriter | null = null;
   try {
     const rows = await builders.run({
@@ -77,7 +104,8 @@ export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, s
       schema: spec.schema, key: spec.key, keys: spec.keys, step_ms: spec.step_ms, points: spec.points, dependencies,
     }, { timeoutMs: spec.timeout_ms, signal }, async (data) => {
       if (!copy) {
-        await client.query(clear);
+        if (sent) sent.value = true;
+        await client.query(prefix + clearStatement(task));
         copy = new CopyWriter(client, copyStatement(spec.table, spec.schema, spec.key.length === 0));
       }
       await copy.write(data).catch((err: unknown) => Promise.reject(rejectedRows(spec, err)));
@@ -85,12 +113,28 @@ export async function buildAndWriteChunk(db: Queryable, client: pg.ClientBase, s
     signal?.throwIfAborted();
     if (copy) await (copy as CopyWriter).end().catch((err: unknown) => Promise.reject(rejectedRows(spec, err)));
     signal?.throwIfAborted();
-    await client.query(copy ? complete(rows) : clear + complete(rows)).catch((err: unknown) => Promise.reject(toDsError(err)));
-    return rows;
+    return { task, rows, cleared: copy !== null };
   } catch (err) {
     (copy as CopyWriter | null)?.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
+}
+
+function clearStatement(task: number): string {
+  return `select ds_worker.clear_task_rows(${task});`;
+}
+
+/**
+ * One round trip that ends the chunks' transaction: the clears of chunks that wrote no
+ * rows, their completion, the commit — then their notifications in a transaction of their
+ * own (ds_worker.notify_completed: PostgreSQL serialises notifying commits, so the
+ * durable commit carries none). `prefix`: "begin; " when the transaction is not open yet.
+ */
+export function completeStatement(chunks: WrittenChunk[], prefix: string): string {
+  const ids = `array[${chunks.map((c) => c.task).join(",")}]::bigint[]`;
+  const rows = `array[${chunks.map((c) => Math.trunc(c.rows)).join(",")}]::bigint[]`;
+  const clears = chunks.filter((c) => !c.cleared).map((c) => clearStatement(c.task)).join(" ");
+  return `${prefix}${clears} select ds_worker.complete_tasks(${ids}, ${rows}); commit; select ds_worker.notify_completed(${ids}, ${rows});`;
 }
 
 /** A COPY failure of the data classes (22, 23) is the rows' fault: DS017, with a hint for duplicates. */

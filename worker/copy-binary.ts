@@ -30,16 +30,18 @@ export class BinaryRows {
   readonly #fields: Field[];
   readonly #numbered: boolean;
   readonly #utf8 = new TextEncoder();
-  #buf: Uint8Array;
-  #view: DataView;
+  readonly #initialBytes: number;
+  // allocated at the first row: an empty chunk (a batch of them) allocates nothing
+  #buf = new Uint8Array(0);
+  #view = new DataView(this.#buf.buffer);
   #pos = 0;
   #started = false;
+  #nextBytes = 0;
 
   constructor(fields: Field[], numbered: boolean, initialBytes = 1 << 19) {
     this.#fields = fields;
     this.#numbered = numbered;
-    this.#buf = new Uint8Array(initialBytes);
-    this.#view = new DataView(this.#buf.buffer);
+    this.#initialBytes = initialBytes;
   }
 
   get size(): number {
@@ -87,8 +89,10 @@ export class BinaryRows {
     }
     if (this.#pos === 0) return null;
     const block = this.#buf.subarray(0, this.#pos);
-    this.#buf = new Uint8Array(this.#buf.length);
+    // the next block starts as large as this one grew (allocated when it gets its first row)
+    this.#buf = new Uint8Array(0);
     this.#view = new DataView(this.#buf.buffer);
+    this.#nextBytes = Math.max(this.#initialBytes, block.buffer.byteLength);
     this.#pos = 0;
     return block;
   }
@@ -158,7 +162,7 @@ export class BinaryRows {
 
   #ensure(bytes: number): void {
     if (this.#pos + bytes <= this.#buf.length) return;
-    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + bytes));
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#initialBytes, this.#nextBytes, this.#pos + bytes));
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
     this.#view = new DataView(next.buffer);

@@ -11,10 +11,11 @@
 import type { Task } from "graphile-worker";
 import type pg from "pg";
 import { DsError } from "../db/errors.ts";
-import { BuilderFailure, ChunkAborted, type BuilderPool } from "./builder-pool.ts";
+import { ChunkAborted, type BuilderPool } from "./builder-pool.ts";
 import { buildAndWriteChunk, startTask, type TaskSpec } from "./chunk.ts";
+import { batchable, runChunkBatch, type BatchContext, type BatchLimits } from "./chunk-batch.ts";
 import type { RunningChunks } from "./running-chunks.ts";
-import { isCodeRefusal } from "./code-check.ts";
+import { chunkFailure } from "./chunk-failure.ts";
 import { runSqlChunk } from "./sql-chunk.ts";
 import { runSourceChunk, type SourceSpec } from "../sources/run-source-chunk.ts";
 
@@ -27,9 +28,10 @@ export interface RunTaskOptions {
   buildersDir: string;
   builders: BuilderPool;
   running: RunningChunks;
+  batch: BatchLimits;
 }
 
-export function makeRunTask({ pool, workerId, buildersDir, builders, running }: RunTaskOptions): Task {
+export function makeRunTask({ pool, workerId, buildersDir, builders, running, batch }: RunTaskOptions): Task {
   return async (payload, helpers) => {
     const taskId = (payload as { task: number }).task;
     const signal = running.add(taskId, helpers.job.locked_by);
@@ -38,7 +40,7 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
       if (!spec) return;
       running.started(taskId);
       try {
-        await runChunk(pool, spec, builders, buildersDir, signal);
+        await runChunk({ pool, builders, buildersDir, workerId, jobWorker: helpers.job.locked_by, running, limits: batch }, spec, signal);
       } catch (err) {
         if (signal.aborted || isNotRunning(err)) {
           // nothing was written; the job goes only when the task needs no more runs (cancelled,
@@ -46,13 +48,9 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
           if (await taskFinished(pool, taskId)) return;
           throw new ChunkAborted(`task ${taskId} ${TAKEN_BACK}`);
         }
-        const retryable = err instanceof BuilderFailure || isCodeRefusal(err) || !(err instanceof DsError || /^(22|23)/.test(pgCode(err)));
+        const { message, code, retryable } = chunkFailure(spec, err);
         const final = !retryable || helpers.job.attempts >= helpers.job.max_attempts;
-        const message = err instanceof BuilderFailure || err instanceof DsError
-          ? err.message
-          : `${spec.dataset} ${spec.version}: ${(err as Error).message}`;
-        const code = err instanceof BuilderFailure || err instanceof DsError ? err.code : null;
-        await pool.query("select ds_worker.fail_task($1, $2, $3, $4)", [taskId, message, final, code ?? null]);
+        await pool.query("select ds_worker.fail_task($1, $2, $3, $4)", [taskId, message, final, code]);
         if (!final) throw err;
       }
     } finally {
@@ -61,23 +59,28 @@ export function makeRunTask({ pool, workerId, buildersDir, builders, running }: 
   };
 }
 
-async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, buildersDir: string, signal: AbortSignal): Promise<void> {
+async function runChunk(ctx: BatchContext, spec: TaskSpec, signal: AbortSignal): Promise<void> {
   if (spec.source) {
     // a [source]: the rows are fetched, not built (sources/)
-    await runSourceChunk(pool, spec as SourceSpec, signal);
+    await runSourceChunk(ctx.pool, spec as SourceSpec, signal);
     return;
   }
   if (spec.sql) {
     // one statement, one transaction: rows, coverage and the task's state
-    await runSqlChunk(pool, spec, signal);
+    await runSqlChunk(ctx.pool, spec, signal);
     return;
   }
-  const client = await pool.connect();
+  if (batchable(spec)) {
+    // the chunk's transaction, with more chunks of its version when it was cheap (chunk-batch.ts)
+    await runChunkBatch(ctx, spec, signal);
+    return;
+  }
+  const client = await ctx.pool.connect();
   try {
     // the chunk's transaction: clear_task_rows, COPY as the builder streams, complete_task, commit;
     // not db/transaction.ts: "begin" travels with the first statement and "commit" with the last
     // (chunk.ts), two round trips fewer per chunk
-    await buildAndWriteChunk(pool, client, spec, builders, buildersDir, { own: true, signal });
+    await buildAndWriteChunk(ctx.pool, client, spec, ctx.builders, ctx.buildersDir, { own: true, signal });
     client.release();
   } catch (err) {
     await client.query("rollback").then(() => client.release(), (e: Error) => client.release(e));
@@ -87,10 +90,6 @@ async function runChunk(pool: pg.Pool, spec: TaskSpec, builders: BuilderPool, bu
 
 async function taskFinished(pool: pg.Pool, taskId: number): Promise<boolean> {
   return (await pool.query<{ done: boolean }>("select ds_worker.task_finished($1) as done", [taskId])).rows[0]!.done;
-}
-
-function pgCode(err: unknown): string {
-  return (err as { code?: string }).code ?? "";
 }
 
 /** DS045: the task was cancelled or finished elsewhere meanwhile (complete_task, run_sql_task). */

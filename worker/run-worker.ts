@@ -13,6 +13,7 @@ import { Logger, run, type Runner } from "graphile-worker";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { BuilderPool } from "./builder-pool.ts";
+import { BATCH_LIMITS, type BatchLimits } from "./chunk-batch.ts";
 import { LivenessLock } from "./liveness-lock.ts";
 import { backoffMs, OutageLog, sleep } from "./outage-log.ts";
 import { makeRefreshTask, refreshCronItems } from "./refresh-task.ts";
@@ -26,6 +27,8 @@ export interface WorkerOptions {
   connectionString: string;
   buildersDir: string;
   concurrency?: number;
+  /** Batches of small chunks (worker/chunk-batch.ts); default BATCH_LIMITS. */
+  batch?: Partial<BatchLimits>;
   /** Called with warnings, errors and the outage lines. */
   log?: (line: string) => void;
 }
@@ -52,6 +55,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await liveness.start();
   await pool.query("select ds_worker.recover_workers()");
   const builders = new BuilderPool({ size: concurrency });
+  // builder threads ready before the first job: a chunk does not wait for a cold thread
+  await builders.warm();
   let recycling = false;
   const running = new RunningChunks();
   const logger = new Logger(() => (level, message) => {
@@ -72,7 +77,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     } else trace.apply(console, args);
   };
   const taskList = {
-    ds_run_task: makeRunTask({ pool, workerId: id, buildersDir, builders, running }),
+    ds_run_task: makeRunTask({ pool, workerId: id, buildersDir, builders, running, batch: { ...BATCH_LIMITS, ...options.batch } }),
     ds_refresh: makeRefreshTask(pool),
     ds_retention: makeRetentionTask(pool, log),
     ds_pack: makePackTask(pool, log),

@@ -26,59 +26,80 @@ end;
 $$;
 comment on function ds_worker.clear_task_rows(bigint) is 'Worker API: creates the partitions of a task''s points that do not exist yet, and deletes rows left at its points (stale rows after an invalidation; only its keys'' rows for a task of some keys) before it writes its own.';
 
-create or replace function ds_worker.complete_task(task_id bigint, rows_written bigint) returns void
+create or replace function ds_worker.complete_tasks(task_ids bigint[], rows_written bigint[]) returns void
 language plpgsql volatile as $$
 declare
-  v_task ds_private.tasks;
+  v_not_running record;
   v_ready bigint[];
+  v_last bigint;
 begin
-  -- the dataset lock first, then the row (planners hold the lock and reference task rows)
-  perform ds_private.lock_dataset(t.dataset_version_id) from ds_private.tasks t where t.id = complete_task.task_id;
-  select * into v_task from ds_private.tasks t where t.id = complete_task.task_id for no key update;
-  if v_task.state is distinct from 'running' then
-    raise exception 'task % is %, not running', task_id, coalesce(v_task.state, 'unknown')
+  -- the datasets' locks first, in id order, then the rows (planners hold the lock and reference task rows)
+  perform ds_private.lock_dataset(l.id)
+  from (select distinct t.dataset_version_id as id from ds_private.tasks t where t.id = any (complete_tasks.task_ids)) l order by l.id;
+  perform from ds_private.tasks t where t.id = any (complete_tasks.task_ids) order by t.id for no key update;
+  select c.id, t.state into v_not_running
+  from unnest(complete_tasks.task_ids) c(id) left join ds_private.tasks t on t.id = c.id
+  where t.state is distinct from 'running' order by c.id limit 1;
+  if found then
+    raise exception 'task % is %, not running', v_not_running.id, coalesce(v_not_running.state, 'unknown')
       using errcode = 'DS045', detail = 'Another worker finished or cancelled it.', hint = 'Nothing to do: its work is not written twice.';
   end if;
   -- a task of some keys rebuilt stale rows of covered points: coverage does not change; points
-  -- invalidated while it ran stay uncovered (the next build recomputes them)
-  if v_task.keys is null then
-    -- points computed by the registered code are no longer code-stale; a task that ran code
-    -- registered before a ds sync changed it leaves its points stale
-    update ds_private.dataset_versions
-    set coverage = coverage + (v_task.covers - v_task.invalidated),
-        code_stale_points = case when v_task.code_hash is not distinct from code_hash then code_stale_points - v_task.covers
-                                 else code_stale_points + (v_task.covers - v_task.invalidated) end
-    where id = v_task.dataset_version_id;
-  end if;
-  update ds_private.tasks t set state = 'succeeded', finished_at = clock_timestamp(), rows_written = complete_task.rows_written, error = null
-  where t.id = complete_task.task_id;
+  -- invalidated while they ran stay uncovered (the next build recomputes them). Points computed
+  -- by the registered code are no longer code-stale; a task that ran code registered before a
+  -- ds sync changed it leaves its points stale (the tasks of a version cover disjoint points:
+  -- the order of the tasks does not matter, and stale wins where it could)
+  update ds_private.dataset_versions v
+  set coverage = v.coverage + c.gained,
+      code_stale_points = (v.code_stale_points - c.current) + c.outdated
+  from (
+    select t.dataset_version_id,
+           range_agg(t.covers - t.invalidated) as gained,
+           coalesce(range_agg(t.covers) filter (where t.code_hash is not distinct from dv.code_hash), '{}') as current,
+           coalesce(range_agg(t.covers - t.invalidated) filter (where t.code_hash is distinct from dv.code_hash), '{}') as outdated
+    from ds_private.tasks t join ds_private.dataset_versions dv on dv.id = t.dataset_version_id
+    where t.id = any (complete_tasks.task_ids) and t.keys is null
+    group by t.dataset_version_id
+  ) c
+  where v.id = c.dataset_version_id;
+  update ds_private.tasks t set state = 'succeeded', finished_at = clock_timestamp(), rows_written = c.rows_written, error = null
+  from unnest(complete_tasks.task_ids, complete_tasks.rows_written) c(id, rows_written)
+  where t.id = c.id;
   with released as (
-    update ds_private.tasks t set pending = t.pending - 1
-    from ds_private.task_edges e
-    where e.depends_on = complete_task.task_id and t.id = e.task_id and t.state = 'waiting'
+    update ds_private.tasks t set pending = t.pending - e.n
+    from (select e.task_id, count(*)::integer as n from ds_private.task_edges e
+          where e.depends_on = any (complete_tasks.task_ids) group by e.task_id) e
+    where t.id = e.task_id and t.state = 'waiting'
     returning t.id, t.pending
   )
-  select array_agg(id) into v_ready from released where pending = 0;
+  select array_agg(id order by id) into v_ready from released where pending = 0;
   perform ds_private.enqueue_tasks(v_ready);
-  -- the task's job goes with the chunk's commit: graphile-worker's own completion then
+  -- the tasks' jobs go with the chunks' commit: graphile-worker's own completion then
   -- deletes nothing, writes no WAL and needs no flush (one durable commit less per chunk;
   -- its job ids are not ours to know, its key ds-task-<id> is). The jobs table is
   -- graphile-worker 0.18's; without it, graphile-worker completes the job as before.
   if to_regclass('graphile_worker._private_jobs') is not null then
-    execute 'delete from graphile_worker._private_jobs j where j.key = $1' using 'ds-task-' || task_id;
+    execute 'delete from graphile_worker._private_jobs j where j.key = any ($1)'
+      using array(select 'ds-task-' || id from unnest(complete_tasks.task_ids) id);
   end if;
-  -- statistics for the reads that follow a large build (the last chunk of the version)
-  if rows_written > 0 then
-    perform ds_private.analyze_after_build(task_id);
+  -- statistics for the reads that follow a large build (the last chunk of the version);
+  -- every task is succeeded by now, so one check covers them all
+  select max(c.id) into v_last from unnest(complete_tasks.task_ids, complete_tasks.rows_written) c(id, rows_written) where c.rows_written > 0;
+  if v_last is not null then
+    perform ds_private.analyze_after_build(v_last);
   end if;
-  perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'succeeded',
-    'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = complete_task.task_id))::text);
-  perform pg_notify('ds_data', json_build_object('dataset', v.name, 'version', v.version, 'rows', rows_written,
-    'first', lower(v_task.points), 'last', upper(v_task.points) - v.step)::text)
-  from ds_private.dataset_versions v where v.id = v_task.dataset_version_id;
 end;
 $$;
-comment on function ds_worker.complete_task(bigint, bigint) is 'Worker API: in the chunk''s transaction, adds the task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded, enqueues dependents that became ready, analyzes the table after the last chunk of a large build (ds_private.analyze_after_build), and deletes the task''s graphile-worker job with the same commit.';
+comment on function ds_worker.complete_tasks(bigint[], bigint[]) is 'Worker API: in the transaction of a chunk (or of a batch of chunks of one dataset version) that wrote rows_written[i] rows for task_ids[i], adds each task''s points to coverage (not for a task of some keys, nor points invalidated while it ran), marks it succeeded, enqueues dependents that became ready, deletes the tasks'' graphile-worker jobs with the same commit and analyzes the table after the last chunk of a large build (ds_private.analyze_after_build). Sends no notification: the worker calls ds_worker.notify_completed after the commit. DS045 when a task is no longer running.';
+
+create or replace function ds_worker.complete_task(task_id bigint, rows_written bigint) returns void
+language plpgsql volatile as $$
+begin
+  perform ds_worker.complete_tasks(array[task_id], array[rows_written]);
+  perform ds_private.notify_completed(array[task_id], array[rows_written]);
+end;
+$$;
+comment on function ds_worker.complete_task(bigint, bigint) is 'Worker API: ds_worker.complete_tasks for one task, and its notifications (ds_progress, ds_data) with the same commit.';
 
 create or replace function ds_private.key_filter_sql(table_name text, key text[], alias text, keys_sql text) returns text
 language sql immutable strict parallel safe as $$

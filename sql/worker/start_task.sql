@@ -8,7 +8,6 @@ create or replace function ds_worker.start_task(task_id bigint, worker_id uuid, 
 language plpgsql volatile as $$
 declare
   v_task ds_private.tasks;
-  v_version ds_private.dataset_versions;
 begin
   update ds_private.tasks t
   set state = 'running', attempts = t.attempts + 1, started_at = coalesce(t.started_at, now()),
@@ -23,9 +22,20 @@ begin
   -- again (as if the worker had died just before), and its job runs again. Saves one of
   -- a chunk's durable commits (about 3 ms each here), which bounded empty chunks.
   perform set_config('synchronous_commit', 'off', true);
-  select * into v_version from ds_private.dataset_versions where id = v_task.dataset_version_id;
   perform pg_notify('ds_progress', json_build_object('task', task_id, 'event', 'started',
     'builds', (select array_agg(bt.build_id) from ds_private.build_tasks bt where bt.task_id = start_task.task_id))::text);
+  return ds_private.task_spec(v_task);
+end;
+$$;
+comment on function ds_worker.start_task(bigint, uuid, text) is 'Worker API: marks a task running and returns what its chunk needs (points, the registered code hash, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds_worker.run_sql_task); null when there is nothing to run.';
+
+create or replace function ds_private.task_spec(task ds_private.tasks) returns jsonb
+language plpgsql stable as $$
+declare
+  v_task ds_private.tasks := task;
+  v_version ds_private.dataset_versions;
+begin
+  select * into v_version from ds_private.dataset_versions where id = v_task.dataset_version_id;
   return jsonb_build_object(
     'task', v_task.id,
     'attempt', v_task.attempts,
@@ -68,7 +78,7 @@ begin
       where d.dataset_version_id = v_version.id), '[]') end);
 end;
 $$;
-comment on function ds_worker.start_task(bigint, uuid, text) is 'Worker API: marks a task running and returns what its chunk needs (points, the registered code hash, the keys it rebuilds or null for every key, dependency entries; "sql": true and no entries for a SQL builder, run with ds_worker.run_sql_task); null when there is nothing to run.';
+comment on function ds_private.task_spec(ds_private.tasks) is 'What the worker needs to run a started task (ds_worker.start_task, ds_worker.claim_tasks): its points, the registered code hash, the keys it rebuilds, dependency entries.';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$
