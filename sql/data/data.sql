@@ -48,16 +48,8 @@ begin
                                     ds_server.count_points(dataset, version, start_at, end_at));
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
-  -- the typed range read, inlined into this query: rows in ts and key order from the primary key.
-  -- data is built from the schema's fields (not to_jsonb(t) - 'ts', which formats ts and then
-  -- drops it; without key, row_number is left out): jsonb_build_object takes 50 pairs, so
-  -- fields go in groups of 50, joined with ||
-  return query execute format('select t.ts, %s from ds_data.%I($1, $2) t limit $3',
-    coalesce((select string_agg(g.object, ' || ')
-              from (select format('jsonb_build_object(%s)', string_agg(format('%L, t.%I', f.field ->> 'name', f.field ->> 'name'), ', ' order by f.ord)) as object
-                    from jsonb_array_elements(v_version.schema) with ordinality f(field, ord)
-                    group by (f.ord - 1) / 50) g), '''{}''::jsonb'),
-    ds_private.version_read_name(v_version.table_name))
+  -- the typed range read, inlined into this query: rows in ts and key order from the primary key
+  return query execute ds_private.data_select_sql(v_version.id, '$1', '$2') || ' limit $3'
   using start_at, end_at, v_max_rows + 1;
   -- one row past the limit is read to know it is over: the rows gathered so far are dropped
   get diagnostics v_rows = row_count;
