@@ -98,14 +98,14 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
     sendJsonText(res, read.gaps ? 206 : 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
       `"total_timestamps":${read.total},"returned_timestamps":${read.returned},"rows":${read.rows}}`);
   };
-  // JSON rows without build-data: a prepared statement of the version (json-read.ts), unless it declines
-  const prepared = format === "json" && interval === null && !build ? preparedReadPoolOf(ctx) : null;
+  // JSON rows: a prepared statement of the version (json-read.ts), unless it declines (a build to run first, ...)
+  const prepared = format === "json" && interval === null ? preparedReadPoolOf(ctx) : null;
   if (prepared) {
     const client = await prepared.connect();
     try {
       const read = await cancelOnClose(ctx.pool, client, res, async () => {
         const { filters } = await keyFilters(client, name, version, query, known);
-        return readJson(ctx, client, name, version, start!, end!, filters, limit);
+        return readJson(ctx, client, name, version, start!, end!, build, filters, limit);
       });
       if (read) return answer(read);
     } finally {
