@@ -12,7 +12,7 @@ import { withTransaction } from "../../db/transaction.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
 import { parquetSource, writeParquet } from "../../common/parquet-export.ts";
 import type { ServerContext } from "../mount.ts";
-import { cancelOnClose } from "./cancel-on-close.ts";
+import { cancelOnClose, clientGone } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
 import { boolParam, choiceParam, parseTimestamp, positiveIntParam, requiredParams } from "./request-params.ts";
@@ -109,7 +109,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
       });
       if (read) return answer(read);
     } finally {
-      client.release(); // pg-pool drops a client whose connection broke (not queryable)
+      client.release(clientGone(res) ? new Error("the HTTP client went away during the read") : undefined);
     }
   }
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
@@ -128,7 +128,7 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
       ? db.query<Read>(jsonReadSql, [...args, build, JSON.stringify(filters), limit])
       : db.query<Read>(barsReadSql, [...args, build, JSON.stringify(filters), limit, interval, key]);
     answer((await read).rows[0]!);
-  }));
+  }), () => clientGone(res));
 }
 
 const numericTypes = new Set(["int", "float", "numeric"]);
