@@ -85,8 +85,8 @@ async function fill(pool: pg.Pool, versionId: number, tableName: string, rows: n
 /** Read the rows into Node `runs` times per query (interleaved); the medians. */
 async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, rows: number, runs: number, log: (line: string) => void) {
   const reads = [
-    { name: "raw SELECT (baseline)", sql: `select * from ds_data."${tableName}" where ts >= $1 and ts <= $2` },
-    { name: "raw SELECT ... ORDER BY ts, ticker", sql: `select * from ds_data."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker` },
+    { name: "raw SELECT (baseline)", sql: `select * from ds_store."${tableName}" where ts >= $1 and ts <= $2` },
+    { name: "raw SELECT ... ORDER BY ts, ticker", sql: `select * from ds_store."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker` },
     { name: "typed read ds_data.<table>_rows", sql: `select * from ds_data."${tableName}_rows"($1, $2)` },
     { name: "ds.data (ts, data jsonb)", sql: `select * from ds.data('${DATASET}', '0.1.0', $1, $2)` },
   ];
@@ -309,7 +309,7 @@ async function serve(kind: string, tableName: string, url = process.env.DATABASE
   const pool = createPool(url, { max: CONNECTIONS });
   if (kind === "minimal") {
     const { createServer } = await import("node:http");
-    const sql = `select ts, ticker, open, high, low, close, volume from ds_data."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker`;
+    const sql = `select ts, ticker, open, high, low, close, volume from ds_store."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker`;
     const server = createServer((req, res) => {
       const q = new URL(req.url ?? "/", "http://x").searchParams;
       pool.query(sql, [q.get("start"), q.get("end")]).then((result) => {

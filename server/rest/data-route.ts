@@ -12,13 +12,14 @@ import { withTransaction } from "../../db/transaction.ts";
 import { formatCsv, parseJsonExact, type Column } from "../../common/format-rows.ts";
 import { parquetSource, writeParquet } from "../../common/parquet-export.ts";
 import type { ServerContext } from "../mount.ts";
-import { cancelOnClose } from "./cancel-on-close.ts";
+import { cancelOnClose, clientGone } from "./cancel-on-close.ts";
 import { HttpError } from "./http-error.ts";
 import { sendJson, sendJsonText, sendText } from "./reply.ts";
 import { boolParam, choiceParam, parseTimestamp, positiveIntParam, requiredParams } from "./request-params.ts";
 import { naiveIso, utcIso } from "./timestamp-sql.ts";
 import { keyFilters } from "./key-filters.ts";
 import { withReadSession } from "./read-session.ts";
+import { preparedReadPoolOf, readJson, type JsonRead } from "./json-read.ts";
 
 export interface Target {
   name: string;
@@ -49,7 +50,7 @@ const keyFilter = (data: string) => `not exists (select from jsonb_each_text($6:
  * read only when there are some: a gating filter), then the grouped rows, then whether a
  * gap is left (not with build-data, which built them).
  */
-const jsonReadSql = `
+export const jsonReadSql = `
   select c.n::text as total, g.returned, g.rows,
          case when $5 or c.n = 0 then false else exists (select from ds.missing($1, $2, $3, $4)) end as gaps
   from (select ds_server.count_points($1, $2, $3, $4) as n) c
@@ -91,6 +92,26 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
   if (interval !== null && format !== "json") throw new HttpError(422, `interval answers JSON only: drop format=${format}`);
   const [start, end] = [parseTimestamp(startText!), parseTimestamp(endText!)];
   const args = [name, version, start, end];
+  const answer = (read: JsonRead & { points?: string }) => {
+    if (Number(read.points ?? read.total) === 0) throw noPoints(name, version, startText!, endText!);
+    // complete when nothing in the range is left to build (a built-empty point is built)
+    sendJsonText(res, read.gaps ? 206 : 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
+      `"total_timestamps":${read.total},"returned_timestamps":${read.returned},"rows":${read.rows}}`);
+  };
+  // JSON rows: a prepared statement of the version (json-read.ts), unless it declines (a build to run first, ...)
+  const prepared = format === "json" && interval === null ? preparedReadPoolOf(ctx) : null;
+  if (prepared) {
+    const client = await prepared.connect();
+    try {
+      const read = await cancelOnClose(ctx.pool, client, res, async () => {
+        const { filters } = await keyFilters(client, name, version, query, known);
+        return readJson(ctx, client, name, version, start!, end!, build, filters, limit);
+      });
+      if (read) return answer(read);
+    } finally {
+      client.release(clientGone(res) ? new Error("the HTTP client went away during the read") : undefined);
+    }
+  }
   await withReadSession(ctx, (db) => cancelOnClose(ctx.pool, db, res, async () => {
     const { filters, key } = await keyFilters(db, name, version, query, known, { needKey: query.get("interval") !== null });
     if (format === "parquet") return sendParquet(db, res, args, build, startText!, endText!, filters, limit);
@@ -102,16 +123,12 @@ export async function getData(ctx: ServerContext, res: ServerResponse, { name, v
       return sendText(res, complete ? 200 : 206, "text/csv; charset=utf-8", csv);
     }
     if (interval !== null && build) await db.query("select count(*) from ds.data($1, $2, $3, $4, build => true)", args);
-    type Read = { points?: string; total: string; returned: number; rows: string; gaps: boolean };
+    type Read = JsonRead & { points?: string };
     const read = interval === null
       ? db.query<Read>(jsonReadSql, [...args, build, JSON.stringify(filters), limit])
       : db.query<Read>(barsReadSql, [...args, build, JSON.stringify(filters), limit, interval, key]);
-    const { points, total, returned, rows, gaps } = (await read).rows[0]!;
-    if (Number(points ?? total) === 0) throw noPoints(name, version, startText!, endText!);
-    // complete when nothing in the range is left to build (a built-empty point is built)
-    sendJsonText(res, gaps ? 206 : 200, `{"dataset_name":${JSON.stringify(name)},"dataset_version":${JSON.stringify(version)},` +
-      `"total_timestamps":${total},"returned_timestamps":${returned},"rows":${rows}}`);
-  }));
+    answer((await read).rows[0]!);
+  }), () => clientGone(res));
 }
 
 const numericTypes = new Set(["int", "float", "numeric"]);

@@ -20,13 +20,19 @@ export function readPoolOf(ctx: ServerContext): pg.Pool | null {
   return ctx.readPool;
 }
 
-export async function withReadSession<T>(ctx: ServerContext, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * `abandoned`: true once the request's HTTP client has gone (clientGone): its statement may
+ * have been left half-read (a COPY whose stream nobody drains any more), so the connection
+ * is closed instead of going back to the pool, where the next request would queue behind it.
+ */
+export async function withReadSession<T>(ctx: ServerContext, fn: (client: pg.PoolClient) => Promise<T>, abandoned: () => boolean = () => false): Promise<T> {
   const pool = readPoolOf(ctx);
   if (!pool) return withUtcSession(ctx.pool, fn, sqlLimitSettings(limitsOf(ctx)));
   const client = await pool.connect();
   try {
     return await fn(client);
   } finally {
-    client.release(); // pg-pool drops a client whose connection broke (not queryable)
+    // pg-pool also drops a client whose connection broke (not queryable)
+    client.release(abandoned() ? new Error("the HTTP client went away during the read") : undefined);
   }
 }

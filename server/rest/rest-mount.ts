@@ -21,6 +21,7 @@ import { HttpError } from "./http-error.ts";
 import { sendError } from "./reply.ts";
 import { closePushStreams } from "./push-streams.ts";
 import { getStream } from "./stream-route.ts";
+import { endPreparedReads } from "./json-read.ts";
 import { postData } from "./write-route.ts";
 import { pathParams } from "./request-params.ts";
 
@@ -87,6 +88,7 @@ export function createRestMount(ctx: ServerContext): Mount {
       await closePushStreams(ctx);
       await ctx.readPool?.end();
       ctx.readPool = undefined;
+      await endPreparedReads(ctx);
     },
   };
 }

@@ -27,6 +27,23 @@ language sql stable as $$
 $$;
 comment on function ds_private.invoker() is 'The role that called a public function (which runs as its owner): the role set with SET ROLE, else the session user.';
 
+create or replace function ds_private.check_data_build(v ds_private.dataset_versions, start_at timestamptz, end_at timestamptz) returns void
+language plpgsql stable as $$
+begin
+  if not has_function_privilege(ds_private.invoker(), 'ds.build(text, text, timestamptz, timestamptz)', 'execute') then
+    raise exception 'building needs the ds_builder role' using errcode = 'DS022',
+      detail = format('%s may read data but not build it', ds_private.invoker()),
+      hint = 'Call ds.data(..., build => false), or connect as a member of ds_builder.';
+  end if;
+  -- a dataset written from outside is never built (build => true reads what is there): no points to count
+  if v.builder <> 'external' then
+    perform ds_private.check_points(format('building %s %s over [%s, %s]', v.name, v.version, start_at, end_at),
+                                    ds_server.count_points(v.name, v.version, start_at, end_at));
+  end if;
+end;
+$$;
+comment on function ds_private.check_data_build(ds_private.dataset_versions, timestamptz, timestamptz) is 'The checks of ds.data(..., build => true) before it builds: DS022 unless the caller may call ds.build; for a built (not external) dataset, DS012 for a range that ends before its start date and DS033 for more points than ds.max_points.';
+
 create or replace function ds.data(dataset text, version text, start_at timestamptz, end_at timestamptz,
   build boolean default false, timeout interval default '5 minutes')
 returns table (ts timestamptz, data jsonb)
@@ -37,27 +54,15 @@ declare
   v_rows bigint;
 begin
   perform ds_private.check_range(start_at, end_at);
-  if build and not has_function_privilege(ds_private.invoker(), 'ds.build(text, text, timestamptz, timestamptz)', 'execute') then
-    raise exception 'building needs the ds_builder role' using errcode = 'DS022',
-      detail = format('%s may read data but not build it', ds_private.invoker()),
-      hint = 'Call ds.data(..., build => false), or connect as a member of ds_builder.';
+  if build then
+    perform ds_private.check_data_build(v_version, start_at, end_at);
   end if;
   -- a dataset written from outside is never built: build => true reads what is there
   if build and v_version.builder <> 'external' then
-    perform ds_private.check_points(format('building %s %s over [%s, %s]', dataset, version, start_at, end_at),
-                                    ds_server.count_points(dataset, version, start_at, end_at));
     perform ds_private.build_and_wait(dataset, version, start_at, end_at, timeout);
   end if;
-  -- the typed range read, inlined into this query: rows in ts and key order from the primary key.
-  -- data is built from the schema's fields (not to_jsonb(t) - 'ts', which formats ts and then
-  -- drops it; without key, row_number is left out): jsonb_build_object takes 50 pairs, so
-  -- fields go in groups of 50, joined with ||
-  return query execute format('select t.ts, %s from ds_data.%I($1, $2) t limit $3',
-    coalesce((select string_agg(g.object, ' || ')
-              from (select format('jsonb_build_object(%s)', string_agg(format('%L, t.%I', f.field ->> 'name', f.field ->> 'name'), ', ' order by f.ord)) as object
-                    from jsonb_array_elements(v_version.schema) with ordinality f(field, ord)
-                    group by (f.ord - 1) / 50) g), '''{}''::jsonb'),
-    ds_private.version_read_name(v_version.table_name))
+  -- the typed range read, inlined into this query: rows in ts and key order from the primary key
+  return query execute ds_private.data_select_sql(v_version.id, '$1', '$2') || ' limit $3'
   using start_at, end_at, v_max_rows + 1;
   -- one row past the limit is read to know it is over: the rows gathered so far are dropped
   get diagnostics v_rows = row_count;
