@@ -15,13 +15,10 @@
  * - the time ds.pack took. The two versions are checked to hold the same rows (a hash of
  *   every row, through the view).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type pg from "pg";
 import { ensurePartitions } from "../db/ensure-partitions.ts";
-import { syncDatasets } from "../datasets/sync.ts";
 import { envNumber } from "./env-number.ts";
+import { minuteBarsConfig, registerWritten } from "./written-minute-bars.ts";
 import { formatNumber, heading, note, ratioTarget, table, type Target } from "./report.ts";
 import { median, timed } from "./stats.ts";
 
@@ -48,24 +45,6 @@ export interface PackResult {
   batches: number;
   runs: number;
   compression: string;
-}
-
-function config(name: string): string {
-  return `name = "${name}"\nversion = "0.1.0"\ncalendar = "nyse"\ngranularity = "1m"\nstart-date = "2024-01-01"\nkey = ["ticker"]\n` +
-    `[schema]\nticker = "str"\nopen = "float"\nhigh = "float"\nlow = "float"\nclose = "float"\nvolume = "int"\n[write]\n`;
-}
-
-async function register(pool: pg.Pool): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "ds-bench-pack-"));
-  try {
-    for (const name of [HOT, COLD]) {
-      mkdirSync(join(dir, name, "0.1.0"), { recursive: true });
-      writeFileSync(join(dir, name, "0.1.0", "config.toml"), config(name));
-    }
-    await syncDatasets(pool, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const tableOf = async (pool: pg.Pool, dataset: string) =>
@@ -109,7 +88,7 @@ const rowsHash = async (pool: pg.Pool, t: string) =>
 
 export async function measurePack(pool: pg.Pool, options: { runs?: number } = {}, log: (line: string) => void = () => {}): Promise<PackResult> {
   const runs = options.runs ?? envNumber("BENCH_RUNS", 3);
-  await register(pool);
+  await registerWritten(pool, Object.fromEntries([HOT, COLD].map((n) => [n, minuteBarsConfig(n, "2024-01-01", "int")])));
   const [hot, cold] = [await tableOf(pool, HOT), await tableOf(pool, COLD)];
   log("filling one year of minute bars for 20 tickers, twice...");
   const rows = await fill(pool, hot, cold);

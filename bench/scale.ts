@@ -10,13 +10,10 @@
  * partition of the 20M version, and a year of partitions in one run (target: under 1 s),
  * next to the baseline of deleting one month's rows row by row (rolled back).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type pg from "pg";
 import { ensurePartitions } from "../db/ensure-partitions.ts";
-import { syncDatasets } from "../datasets/sync.ts";
 import { envNumber } from "./env-number.ts";
+import { minuteBarsConfig, registerWritten } from "./written-minute-bars.ts";
 import { formatNumber, heading, note, ratioTarget, table, type Target } from "./report.ts";
 import { median, timed } from "./stats.ts";
 
@@ -51,24 +48,6 @@ export interface ScaleResult {
   /** Baseline: DELETE of one month's rows of the large version, rolled back. */
   deleteMonthMs: number;
   deleteMonthRows: number;
-}
-
-function config(name: string): string {
-  return `name = "${name}"\nversion = "0.1.0"\ncalendar = "nyse"\ngranularity = "1m"\nstart-date = "2015-01-01"\nkey = ["ticker"]\n` +
-    `[schema]\nticker = "str"\nopen = "float"\nhigh = "float"\nlow = "float"\nclose = "float"\nvolume = "float"\n[write]\n`;
-}
-
-async function register(pool: pg.Pool, names: string[]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "ds-bench-scale-"));
-  try {
-    for (const name of names) {
-      mkdirSync(join(dir, name, "0.1.0"), { recursive: true });
-      writeFileSync(join(dir, name, "0.1.0", "config.toml"), config(name));
-    }
-    await syncDatasets(pool, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** The last `points` nyse minutes up to the end of the span that holds `total` points from START: [first, last]. */
@@ -158,7 +137,7 @@ export async function measureScale(pool: pg.Pool, options: { rows?: number; call
   const calls = options.calls ?? 30;
   const large = "bench-scale-large";
   const small = "bench-scale-small";
-  await register(pool, [large, small]);
+  await registerWritten(pool, Object.fromEntries([large, small].map((n) => [n, minuteBarsConfig(n, "2015-01-01", "float")])));
   const totalPoints = Math.round(total / TICKERS);
   const [first, last] = await span(pool, totalPoints, totalPoints);
   const [smallFirst] = await span(pool, totalPoints, Math.round(1_000_000 / TICKERS));
