@@ -21,6 +21,7 @@ import type pg from "pg";
 import { DsError, toDsError } from "../db/errors.ts";
 import { BuilderFailure, type BuilderPool } from "./builder-pool.ts";
 import { chunkFailure } from "./chunk-failure.ts";
+import { isLostConnection } from "./lost-connection.ts";
 import { buildAndWriteChunk, completeStatement, writeChunkRows, type TaskSpec, type WrittenChunk } from "./chunk.ts";
 import type { RunningChunks } from "./running-chunks.ts";
 
@@ -157,8 +158,22 @@ async function claimTasks(ctx: BatchContext, task: number, max: number): Promise
 }
 
 async function releaseTasks(ctx: BatchContext, claimed: TaskSpec[]): Promise<void> {
-  await ctx.pool.query("select ds_worker.release_tasks($1, $2)", [claimed.map((c) => c.task), ctx.jobWorker]);
+  // through a database outage (the batch failed because the server restarted), again every
+  // second until it answers: claimed tasks left running under a live worker would never run
+  // again (no one recovers a worker that is alive)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.pool.query("select ds_worker.release_tasks($1, $2)", [claimed.map((c) => c.task), ctx.jobWorker]);
+      return;
+    } catch (err) {
+      if (attempt >= RELEASE_ATTEMPTS || !isLostConnection(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
+
+/** Tries to give claimed tasks back through an outage: 10 minutes at one a second. */
+const RELEASE_ATTEMPTS = 600;
 
 /** The first chunk again, alone in its own transaction (its batch failed in another chunk). */
 async function runAlone(ctx: BatchContext, spec: TaskSpec, signal: AbortSignal): Promise<number> {

@@ -17,6 +17,7 @@ import { BATCH_LIMITS, type BatchLimits } from "./chunk-batch.ts";
 import { LivenessLock } from "./liveness-lock.ts";
 import { backoffMs, OutageLog, sleep } from "./outage-log.ts";
 import { makeRefreshTask, refreshCronItems } from "./refresh-task.ts";
+import { LOST_CONNECTION } from "./lost-connection.ts";
 import { makePackTask, packCronItem } from "./pack-task.ts";
 import { makeRetentionTask, retentionCronItem } from "./retention-task.ts";
 import { makeRunTask, TAKEN_BACK } from "./run-task.ts";
@@ -42,8 +43,6 @@ export interface RunningWorker {
 
 const HEARTBEAT_MS = 2000;
 
-/** Messages of lost or refused database connections (node-postgres, PostgreSQL's 57P0x, 08xxx). */
-const LOST_CONNECTION = /terminat|connection (error|refused|closed)|ECONNREFUSED|ECONNRESET|not queryable|the database system is (starting up|shutting down|in recovery)|Connection terminated/i;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { pool, buildersDir } = options;
