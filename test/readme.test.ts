@@ -57,6 +57,7 @@ describe("README examples", () => {
   });
 
   it("runs every statement of every sql block without error, with the results it claims", async () => {
+    let packed: { partitions: number; rows: number } | null = null;
     for (const block of sqlBlocks) {
       for (const sql of statements(block)) {
         const { rows } = await db.pool.query(sql).catch((e: Error) => {
@@ -77,6 +78,14 @@ describe("README examples", () => {
         }
         if (/ds\.bars\('mock-minute-bars'/.test(sql)) expect(rows, sql).toHaveLength(28); // 14:30-18:00 UTC, 14 bars x 2 tickers
         if (/ds\.asof\(/.test(sql)) expect(rows.length, sql).toBeGreaterThan(0);
+        // "Storage": packed rows read as before, and unpacked again
+        if (/from ds\.pack\('mock-ohlc'/.test(sql)) {
+          packed = { partitions: rows[0].partitions, rows: Number(rows[0].rows) };
+          expect(packed.partitions, sql).toBeGreaterThan(0);
+          expect(packed.rows, sql).toBeGreaterThan(0);
+        }
+        if (/count\(\*\) from ds\.data\('mock-ohlc'/.test(sql)) expect(Number(rows[0].count), sql).toBe(packed!.rows);
+        if (/ds\.unpack\('mock-ohlc'/.test(sql)) expect(rows[0].unpack, sql).toBe(packed!.partitions);
         // pasted in order, every typed-table read finds rows that an earlier statement built
         if (/^select .* from ds_data\.mock_(ohlc|ohlc_v0_1_0) /.test(sql)) expect(rows.length, sql).toBe(5);
         if (/ds\.data\('mock-tick-bars'/.test(sql)) expect(rows.map((r) => r.data.ticker), sql).toEqual(["AAPL", "MSFT"]);
