@@ -69,23 +69,20 @@ comment on function ds_private.move_version_to_store(integer) is 'Moves the part
 -- ds_data moves to ds_store, every plain table is converted
 do $$
 declare
-  v_id integer;
+  v record;
 begin
   update ds_private.dataset_versions x set partition_interval = ds_private.default_partition_interval(x.step)
   where x.partition_interval is null;
-  for v_id in
-    select v.id from ds_private.dataset_versions v
-    join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(format('ds_data.%I', v.table_name))
-    where c.relkind = 'p' order by v.id
+  for v in
+    select x.id, c.relkind from ds_private.dataset_versions x
+    join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(format('ds_data.%I', x.table_name))
+    where c.relkind in ('p', 'r') order by x.id
   loop
-    perform ds_private.move_version_to_store(v_id);
-  end loop;
-  for v_id in
-    select v.id from ds_private.dataset_versions v
-    join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(format('ds_data.%I', v.table_name))
-    where c.relkind = 'r' order by v.id
-  loop
-    perform ds_private.convert_version_table(v_id);
+    if v.relkind = 'p' then
+      perform ds_private.move_version_to_store(v.id);
+    else
+      perform ds_private.convert_version_table(v.id);
+    end if;
   end loop;
 end
 $$;
