@@ -103,7 +103,7 @@ async function tableOf(pool: pg.Pool, name: string): Promise<string> {
 /** Fill both tables with about `rows` rows each over rows / 10 seconds; returns [quotes, trades, last second]. */
 async function fill(pool: pg.Pool, quotes: string, trades: string, rows: number): Promise<[number, number, string]> {
   const seconds = Math.round(rows / (TICKERS / 2));
-  await pool.query(`truncate ds_store."${quotes}", ds_data."${trades}"`);
+  await pool.query(`truncate ds_store."${quotes}", ds_store."${trades}"`);
   const last = new Date(Date.parse(START) + seconds * 1000);
   for (const t of [quotes, trades]) await ensurePartitions(pool, t, START, last);
   // each (second, ticker) quotes or trades with probability 1/2 (independent hashes)

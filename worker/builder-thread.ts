@@ -58,7 +58,7 @@ export type ThreadMessage =
   | { type: "done"; rows: number }
   | { type: "error"; error: ThreadError };
 
-const BLOCK_BYTES = 256 * 1024;
+const BLOCK_BYTES = 512 * 1024;
 /** Blocks posted and not yet taken by COPY at most: the thread's memory bound for rows. */
 const BLOCK_CREDITS = 4;
 
@@ -78,7 +78,7 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
   const context = { dataset: req.dataset, version: req.version, env: builder.env };
   const validate = rowValidator(req.schema);
   // without key, each point's rows are numbered (row_number) in the order the builder returned them
-  const encoder = blockEncoder(req.schema, req.key.length === 0);
+  const encoder = blockEncoder(req.schema, req.key.length === 0, BLOCK_BYTES);
   // the label of a point is only built when something about it fails
   const where = (ts: Date) => `${req.dataset} ${req.version} at ${ts.toISOString()}`;
   // a task of some keys writes only their rows

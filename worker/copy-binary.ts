@@ -37,11 +37,15 @@ export class BinaryRows {
   #pos = 0;
   #started = false;
   #nextBytes = 0;
+  /** The most bytes of a row's fixed-size parts: field count, ts, 12 per field, row number. */
+  readonly #rowBytes: number;
 
+  /** initialBytes: the size of a new block's buffer (it grows when a point's rows need more). */
   constructor(fields: Field[], numbered: boolean, initialBytes = 1 << 19) {
     this.#fields = fields;
     this.#numbered = numbered;
     this.#initialBytes = initialBytes;
+    this.#rowBytes = 2 + 12 + fields.length * 12 + 8;
   }
 
   get size(): number {
@@ -61,9 +65,12 @@ export class BinaryRows {
     const us = (ts.getTime() - PG_EPOCH_MS) * 1000;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      this.#ensure(2 + 12 + fields.length * 12 + 8);
+      // room for the row's fixed-size parts at once; a text value makes room for itself and
+      // for the fields after it (#text)
+      this.#ensure(this.#rowBytes);
       this.#view.setInt16(this.#pos, count);
       this.#pos += 2;
+      this.#length(8);
       this.#int8(us);
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i]!;
@@ -72,7 +79,6 @@ export class BinaryRows {
         else this.#value(f, v);
       }
       if (this.#numbered) {
-        this.#ensure(8);
         this.#length(4);
         this.#view.setInt32(this.#pos, r + 1);
         this.#pos += 4;
@@ -100,13 +106,11 @@ export class BinaryRows {
   #value(f: Field, v: unknown): void {
     switch (f.type) {
       case "float":
-        this.#ensure(12);
         this.#length(8);
         this.#view.setFloat64(this.#pos, (v as number) === 0 ? 0 : (v as number));
         this.#pos += 8;
         return;
       case "int":
-        this.#ensure(12);
         this.#length(8);
         if (typeof v === "bigint") {
           if (v < INT8_MIN || v > INT8_MAX) {
@@ -116,10 +120,9 @@ export class BinaryRows {
           }
           this.#view.setBigInt64(this.#pos, v);
           this.#pos += 8;
-        } else this.#int8(v as number, false);
+        } else this.#int8(v as number);
         return;
       case "bool":
-        this.#ensure(5);
         this.#length(1);
         this.#buf[this.#pos++] = v ? 1 : 0;
         return;
@@ -134,7 +137,7 @@ export class BinaryRows {
   /** A text value (json: after jsonb's version byte 1). */
   #text(s: string, jsonbVersion: number): void {
     const prefix = jsonbVersion ? 1 : 0;
-    this.#ensure(4 + prefix + s.length * 3);
+    this.#ensure(4 + prefix + s.length * 3 + this.#rowBytes);
     const at = this.#pos;
     this.#pos += 4;
     if (prefix) this.#buf[this.#pos++] = jsonbVersion;
@@ -148,12 +151,8 @@ export class BinaryRows {
     this.#pos += 4;
   }
 
-  /** An int8 from a safe integer (with its length word unless told otherwise). */
-  #int8(n: number, withLength = true): void {
-    if (withLength) {
-      this.#ensure(12);
-      this.#length(8);
-    }
+  /** An int8 from a safe integer (its length word written before). */
+  #int8(n: number): void {
     const hi = Math.floor(n / TWO_32);
     this.#view.setInt32(this.#pos, hi);
     this.#view.setUint32(this.#pos + 4, n - hi * TWO_32);

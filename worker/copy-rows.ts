@@ -40,6 +40,9 @@ export function copyFormat(fields: Field[]): "binary" | "text" {
   return fields.every((f) => BINARY_TYPES.has(f.type)) ? "binary" : "text";
 }
 
+/** Room beyond a block's size in its buffer, for the rows of the point that crosses it (more grows the buffer). */
+const POINT_SLACK_BYTES = 64 * 1024;
+
 /** Collects encoded rows for COPY in the schema's format and hands them over in blocks. */
 export interface BlockEncoder {
   /** Adds one point's rows (without key: numbered 1, 2, ... in this order). */
@@ -50,8 +53,9 @@ export interface BlockEncoder {
   take(last: boolean): Uint8Array | null;
 }
 
-export function blockEncoder(fields: Field[], numbered: boolean): BlockEncoder {
-  if (copyFormat(fields) === "binary") return new BinaryRows(fields, numbered);
+/** blockBytes: the size at which the caller takes a block (binary blocks are allocated that large, plus room for one point's rows). */
+export function blockEncoder(fields: Field[], numbered: boolean, blockBytes?: number): BlockEncoder {
+  if (copyFormat(fields) === "binary") return new BinaryRows(fields, numbered, blockBytes === undefined ? undefined : blockBytes + POINT_SLACK_BYTES);
   const encode = rowEncoder(fields, numbered);
   const utf8 = new TextEncoder();
   let block = "";

@@ -6,8 +6,11 @@ declare
   v_deadline timestamptz := clock_timestamp() + coalesce(timeout, '5 minutes');
   v_state text;
   v_sleep float8 := 0.005;
+  v_polled timestamptz;
+  v_cap float8;
 begin
   loop
+    v_polled := clock_timestamp();
     -- each statement of a volatile function sees what committed before it started
     select b.state into v_state from ds.builds b where b.id = wait.build_id;
     if not found then
@@ -28,8 +31,12 @@ begin
         detail = format('progress: %s', (select b.progress from ds.builds b where b.id = wait.build_id)),
         hint = 'Is a worker running (ds worker)? Wait longer with ds.wait(id, ''30 minutes'').';
     end if;
+    -- back off to 50 ms between polls (what a build's end waits for on average: 25 ms), or to
+    -- 20 times a poll's own cost (a build of thousands of tasks): polling stays under 5% of
+    -- a core
+    v_cap := greatest(0.05, 20 * extract(epoch from clock_timestamp() - v_polled));
     perform pg_sleep(v_sleep);
-    v_sleep := least(v_sleep * 2, 0.1);
+    v_sleep := least(v_sleep * 2, v_cap);
   end loop;
 end;
 $$;

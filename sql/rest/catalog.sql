@@ -24,9 +24,12 @@ begin
     version := v.version;
     kind := case when v.builder = 'external' then 'written' when v.builder like 'transform:%' then 'transform'
                  when v.builder like 'source:%' then 'source' else 'built' end;
-    -- an exact count below 100,000 rows (a few ms); from there the planner's figure, which
-    -- ds_private.analyze_after_build keeps current after large builds (never analyzed: exact)
-    select c.reltuples into v_estimate from pg_catalog.pg_class c where c.oid = format('ds_store.%I', v.table_name)::regclass;
+    -- an exact count below 100,000 rows (a few ms); from there the planner's figures of the
+    -- store's partitions, which builds (sql/worker/analyze_after_build.sql) and autovacuum
+    -- keep current (a partition never analyzed counts none)
+    select coalesce(sum(greatest(c.reltuples, 0)), 0) into v_estimate
+    from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
+    where i.inhparent = format('ds_store.%I', v.table_name)::regclass;
     -- packed rows count exactly from their batches (few rows)
     execute format('select coalesce(sum(p."@rows"), 0) from ds_packed.%I p', v.table_name) into v_packed;
     v_estimate := greatest(v_estimate, 0) + v_packed;
