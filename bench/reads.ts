@@ -89,6 +89,9 @@ async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, ro
     { name: "raw SELECT ... ORDER BY ts, ticker", sql: `select * from ds_store."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker` },
     { name: "typed read ds_data.<table>_rows", sql: `select * from ds_data."${tableName}_rows"($1, $2)` },
     { name: "ds.data (ts, data jsonb)", sql: `select * from ds.data('${DATASET}', '0.1.0', $1, $2)` },
+    // informational: the same jsonb built by a plain statement that streams (no function, no
+    // tuplestore, no row limit): what any jsonb read of these rows costs at best
+    { name: "plain SELECT of the same (ts, data jsonb), streamed", sql: `select ts, jsonb_build_object('ticker', ticker, 'open', open, 'high', high, 'low', low, 'close', close, 'volume', volume) as data from ds_store."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker` },
   ];
   const ms: number[][] = reads.map(() => []);
   const client = await pool.connect();
@@ -331,6 +334,8 @@ async function serve(kind: string, tableName: string, url = process.env.DATABASE
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv[2] === "--serve") {
+    // a clean exit on SIGTERM, so that NODE_OPTIONS=--cpu-prof writes the server's profile
+    process.on("SIGTERM", () => process.exit(0));
     console.log(`LISTENING ${(await serve(process.argv[3]!, process.argv[4]!)).url}`);
   } else {
     const db = await openBenchDatabase();
