@@ -87,6 +87,7 @@ export async function runChunkBatch(ctx: BatchContext, spec: TaskSpec, signal: A
             const unrun = more.slice(i);
             await releaseTasks(ctx, unrun);
             claimed.splice(claimed.length - unrun.length);
+            for (const m of unrun) ctx.running.remove(m.task);
             break claiming;
           }
           const chunk = await writeClaimed(ctx, client, more[i]!, tx, signal);
@@ -130,8 +131,8 @@ interface BatchTransaction {
 async function writeClaimed(ctx: BatchContext, client: pg.PoolClient, spec: TaskSpec, tx: BatchTransaction, signal: AbortSignal): Promise<WrittenChunk | null> {
   const sent = { value: false };
   const prefix = `${tx.begun ? "" : "begin; "}${tx.savepoint ? "release savepoint chunk; " : ""}savepoint chunk; `;
-  const own = ctx.running.add(spec.task, ctx.jobWorker);
-  ctx.running.started(spec.task);
+  // registered when it was claimed (claimTasks)
+  const own = ctx.running.signalOf(spec.task) ?? ctx.running.add(spec.task, ctx.jobWorker);
   try {
     const chunk = await writeChunkRows(ctx.pool, client, spec, ctx.builders, ctx.buildersDir, { prefix, signal: AbortSignal.any([signal, own]), sent });
     return chunk;
@@ -154,6 +155,12 @@ async function writeClaimed(ctx: BatchContext, client: pg.PoolClient, spec: Task
 
 async function claimTasks(ctx: BatchContext, task: number, max: number): Promise<TaskSpec[]> {
   const { rows } = await ctx.pool.query<{ specs: TaskSpec[] }>("select ds_worker.claim_tasks($1, $2, $3, $4) as specs", [task, ctx.workerId, ctx.jobWorker, max]);
+  // running under this worker from now on: the heartbeat must know them as its own (a task
+  // of this worker that it does not report is given back, ds_worker.release_unknown_tasks)
+  for (const spec of rows[0]!.specs) {
+    ctx.running.add(spec.task, ctx.jobWorker);
+    ctx.running.started(spec.task);
+  }
   return rows[0]!.specs;
 }
 

@@ -99,10 +99,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let runner = await startRunner();
   let stopping = false;
 
+  // tasks running under this worker that it did not report at the last beat: given back at
+  // this one if it still does not run them (ds_worker.release_unknown_tasks)
+  let unknown: number[] = [];
   const heartbeat = setInterval(() => {
-    pool.query<{ stop: number[] | null }>("select ds_worker.heartbeat_worker($1, $2) as stop", [id, running.startedIds()]).then(
+    pool.query<{ stop: number[] | null; unknown: number[] }>(
+      "select ds_worker.heartbeat_worker($1, $2) as stop, ds_worker.release_unknown_tasks($1, $2, $3) as unknown",
+      [id, running.startedIds(), unknown]).then(
       async ({ rows }) => {
         const stop = rows[0]!.stop;
+        unknown = rows[0]!.unknown.map(Number);
         if (stop === null) await liveness.reregister();
         else running.abort(stop, "the chunk was cancelled or taken over");
         if (liveness.connected) outage.up();

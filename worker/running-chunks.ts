@@ -16,6 +16,11 @@ export class RunningChunks {
     return controller.signal;
   }
 
+  /** The signal of a registered task (null when it is not registered). */
+  signalOf(taskId: number): AbortSignal | null {
+    return this.#chunks.get(taskId)?.signal ?? null;
+  }
+
   /** The task's start committed (ds_worker.start_task): from now on the heartbeat asks about it. */
   started(taskId: number): void {
     this.#started.add(taskId);

@@ -107,3 +107,33 @@ begin
 end;
 $$;
 comment on function ds_worker.heartbeat_worker(uuid, bigint[]) is 'Worker API: records that the worker is alive (every 2 s) and answers which of the chunks it runs are no longer its to run (cancelled, failed, recovered by another worker): it stops them; null when the worker is not registered (another worker recovered it while its liveness connection was down): it registers again.';
+
+create or replace function ds_worker.release_unknown_tasks(worker_id uuid, running bigint[], suspects bigint[]) returns bigint[]
+language plpgsql volatile as $$
+declare
+  v_released bigint[];
+begin
+  -- a claim (ds_worker.claim_tasks) or a start that committed while its answer was lost (the
+  -- server restarted) leaves a task running under a live worker that does not know it: no
+  -- one would run it again (recovery is for dead workers). Such tasks are reported at one
+  -- heartbeat (suspects) and given back at the next if the worker still does not run them; a
+  -- task whose start raced the first report is the worker's by then.
+  with released as (
+    update ds_private.tasks t set state = 'queued', attempts = greatest(t.attempts - 1, 0)
+    where t.id = any (release_unknown_tasks.suspects) and not (t.id = any (release_unknown_tasks.running))
+      and t.state = 'running' and t.worker_id = release_unknown_tasks.worker_id
+    returning t.id, t.job_worker
+  )
+  select coalesce(array_agg(r.id order by r.id), '{}') into v_released from released r;
+  if cardinality(v_released) > 0 and to_regclass('graphile_worker._private_jobs') is not null then
+    execute 'update graphile_worker._private_jobs j set locked_by = null, locked_at = null
+             from ds_private.tasks t where t.id = any ($1) and j.key = ''ds-task-'' || t.id and j.locked_by = t.job_worker'
+      using v_released;
+  end if;
+  -- the next suspects: its running tasks it did not report
+  return (select coalesce(array_agg(t.id order by t.id), '{}') from ds_private.tasks t
+          where t.state = 'running' and t.worker_id = release_unknown_tasks.worker_id
+            and not (t.id = any (release_unknown_tasks.running)) and not (t.id = any (v_released)));
+end;
+$$;
+comment on function ds_worker.release_unknown_tasks(uuid, bigint[], bigint[]) is 'Worker API, with each heartbeat: gives back the tasks running under the worker that it reported running neither now (running) nor at the previous heartbeat (suspects, what this function returned then) — a claim or start that committed while its answer was lost — queued again without the attempt, their jobs unlocked; returns the worker''s running tasks it did not report (the next suspects).';
