@@ -100,6 +100,9 @@ begin
     return 0;
   end if;
   select array_agg(p.partition_oid) into v_partitions from ds_private.partitions_to_analyze(v_version_id, v_points) p;
+  -- a partition locked by someone else (ds.pack, retention) is left for later: the worker's
+  -- slot must not wait behind it
+  perform set_config('lock_timeout', '100ms', true);
   return ds_private.analyze_partitions(v_partitions);
 exception when others then
   -- statistics only: the chunks are committed, a partition dropped meanwhile (retention) or
