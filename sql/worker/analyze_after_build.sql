@@ -15,7 +15,7 @@
 --     table (ANALYZE ONLY, a sample of the partitions, no partition analyzed again); earlier
 --     servers cannot analyze a parent without every partition again, and keep none.
 -- A partition is analyzed when the tasks that reached it wrote at least 10,000 rows and 10%
--- of its rows since its last analyze; a quick analyze (statistics target 30) keeps the cost
+-- of its rows since its last analyze; a quick analyze (statistics target 10) keeps the cost
 -- a few percent of the build.
 
 create or replace function ds_private.partitions_to_analyze(version_id integer, within tstzmultirange)
@@ -45,17 +45,19 @@ language plpgsql volatile as $$
 declare
   v_oid oid;
 begin
-  -- a quick analyze: statistics target 30 at most (a 1M-row table here: 0.2 s instead of
-  -- 0.55 s at the default 100), enough for row counts and ts ranges; autovacuum's own
-  -- analyze refines it once the partition grew by another 10%
-  perform set_config('default_statistics_target', least(current_setting('default_statistics_target')::integer, 30)::text, true);
+  -- a quick analyze: statistics target 10 at most (a sample of 3,000 rows per partition,
+  -- 10 histogram buckets and most common values). A partition holds a slice of time, so its
+  -- ts is close to uniform and row counts come from its pages whatever the target: the 23
+  -- monthly partitions of a 1M-row build took 0.15 s at 10 and 0.38 s at 30 (the whole
+  -- table at the default 100: 1.7 s; PG18). A column's own SET STATISTICS overrides it.
+  perform set_config('default_statistics_target', least(current_setting('default_statistics_target')::integer, 10)::text, true);
   foreach v_oid in array coalesce(partitions, '{}') loop
     execute format('analyze %s', v_oid::regclass);
   end loop;
   return coalesce(cardinality(partitions), 0);
 end;
 $$;
-comment on function ds_private.analyze_partitions(oid[]) is 'ANALYZEs each of the tables, at statistics target 30 at most; returns how many.';
+comment on function ds_private.analyze_partitions(oid[]) is 'ANALYZEs each of the tables, at statistics target 10 at most (columns with their own SET STATISTICS keep it); returns how many.';
 
 create or replace function ds_private.analyze_after_build(task_id bigint) returns boolean
 language plpgsql volatile as $$
