@@ -129,14 +129,17 @@ function clearStatement(task: number): string {
  * rows, their completion, the commit — then their notifications in a transaction of their
  * own (ds_worker.notify_completed: PostgreSQL serialises notifying commits, so the
  * durable commit carries none) and the statistics of the partitions they finished
- * (ds_worker.analyze_completed: outside the dataset lock, while other slots build).
+ * (ds_worker.analyze_completed, when they wrote rows: outside the dataset lock, while
+ * other slots build).
  * `prefix`: "begin; " when the transaction is not open yet.
  */
 export function completeStatement(chunks: WrittenChunk[], prefix: string): string {
   const ids = `array[${chunks.map((c) => c.task).join(",")}]::bigint[]`;
   const rows = `array[${chunks.map((c) => Math.trunc(c.rows)).join(",")}]::bigint[]`;
   const clears = chunks.filter((c) => !c.cleared).map((c) => clearStatement(c.task)).join(" ");
-  return `${prefix}${clears} select ds_worker.complete_tasks(${ids}, ${rows}); commit; select ds_worker.notify_completed(${ids}, ${rows}); select ds_worker.analyze_completed(${ids});`;
+  // chunks that wrote nothing leave no partition to analyze
+  const analyze = chunks.some((c) => c.rows > 0) ? ` select ds_worker.analyze_completed(${ids});` : "";
+  return `${prefix}${clears} select ds_worker.complete_tasks(${ids}, ${rows}); commit; select ds_worker.notify_completed(${ids}, ${rows});${analyze}`;
 }
 
 /** A COPY failure of the data classes (22, 23) is the rows' fault: DS017, with a hint for duplicates. */
