@@ -5,6 +5,8 @@
  * rows were already streamed into COPY leaves nothing behind.
  */
 import { describe, expect, it } from "vitest";
+import { from as copyFrom } from "pg-copy-streams";
+import { BinaryRows } from "../worker/copy-binary.ts";
 import { copyFormat } from "../worker/copy-rows.ts";
 import { ROWS } from "./fixtures/builders/t-binary/0.1.0/builder.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
@@ -43,5 +45,36 @@ describe("streamed COPY", () => {
     expect(missing.map((m) => m.r)).toEqual(['["2024-01-01 00:00:00+00","2024-01-04 00:00:00+00")']);
     // the worker's connection is usable again: another build runs to the end
     expect((await buildAndWait("t-binary", "2024-01-05", "2024-01-05")).state).toBe("succeeded");
+  });
+
+  it("makes room for the fields after a text value that grew the block's buffer mid-row", async () => {
+    // buffers of 64 bytes: every text value and row grows them; strings of up to 700k
+    // characters (multi-byte too) with fixed-size fields after them, in COPY into PostgreSQL
+    const fields = [
+      { name: "s", type: "str", nullable: true }, { name: "i", type: "int", nullable: true },
+      { name: "j", type: "json", nullable: true }, { name: "f", type: "float", nullable: true }, { name: "b", type: "bool", nullable: true },
+    ] as const;
+    const rows = [
+      { s: "é".repeat(700_000), i: 1, j: { k: "日".repeat(40_000) }, f: 1.5, b: true },
+      { s: "x", i: -2, j: [1], f: -0.25, b: false },
+      { s: "🚀".repeat(30_000), i: 3, j: null, f: 1e300, b: null },
+    ];
+    const encoder = new BinaryRows([...fields], true, 64);
+    encoder.add(new Date("2024-01-01T00:00:00Z"), rows);
+    const block = encoder.take(true)!;
+    const client = await db.pool.connect();
+    try {
+      await client.query("create temp table enc (ts timestamptz, s text, i bigint, j jsonb, f float8, b boolean, row_number integer)");
+      await new Promise<void>((resolve, reject) => {
+        const stream = client.query(copyFrom("copy enc from stdin with (format binary)"));
+        stream.on("finish", resolve).on("error", reject);
+        stream.end(block);
+      });
+      const stored = (await client.query("select s, i::int as i, j, f, b, row_number from enc order by row_number")).rows;
+      expect(stored).toEqual(rows.map((r, k) => ({ ...r, row_number: k + 1 })));
+    } finally {
+      await client.query("drop table if exists enc");
+      client.release();
+    }
   });
 });
