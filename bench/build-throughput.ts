@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import { buildAndWait, lastPoint } from "./build-and-wait.ts";
 import { findVersion, resetVersion, rowCount, setChunk, type DatasetVersion } from "./dataset-table.ts";
+import { serverCpuReader } from "./process-cpu.ts";
 import { captureRows, copyCaptured } from "./raw-copy.ts";
 import { median } from "./stats.ts";
 import { describeWorkers, startWorkers, type WorkerSetup } from "./worker-processes.ts";
@@ -44,6 +45,14 @@ export interface ThroughputResult {
   nodeBusy: number;
   /** CPU seconds of the worker (all its threads, all processes) per build, median. */
   nodeCpuSec: number;
+  /**
+   * CPU seconds per build and per baseline COPY, medians: the database server's processes,
+   * and this process (ds.wait's polls; the COPY streams' client); NaN when the server's
+   * processes are not visible here.
+   */
+  cpu: { buildServer: number; buildBench: number; copyServer: number; copyBench: number;
+    /** The build's whole CPU (server, worker, this process) and the COPY's (server, this process). */
+    build: number; copy: number };
   /** Peak resident memory of the worker process(es) over the runs, MiB (NaN in-process). */
   peakRssMiB: number;
   buildRowsPerSec: number;
@@ -72,6 +81,17 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
   const copyMs: number[] = [];
   const busy: number[] = [];
   const cpu: number[] = [];
+  const cpuOf = { buildServer: [] as number[], buildBench: [] as number[], copyServer: [] as number[], copyBench: [] as number[] };
+  const serverCpu = await serverCpuReader(pool);
+  /** Runs `work`, recording the server's CPU and this process's in `server` and `bench`. */
+  const metered = async <T>(server: number[], bench: number[], work: () => Promise<T>): Promise<T> => {
+    const [s0, b0] = [serverCpu?.() ?? NaN, process.cpuUsage()];
+    const value = await work();
+    const b = process.cpuUsage(b0);
+    server.push((serverCpu?.() ?? NaN) - s0);
+    bench.push((b.user + b.system) / 1e6);
+    return value;
+  };
   let captured: Awaited<ReturnType<typeof captureRows>> | undefined;
   let chunks = 0;
   let peak = NaN;
@@ -84,7 +104,7 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = inProcess ? process.cpuUsage() : undefined;
       const wcpu0 = worker.cpuSeconds();
-      const b = await buildAndWait(pool, v.name, v.version, START, end);
+      const b = await metered(cpuOf.buildServer, cpuOf.buildBench, () => buildAndWait(pool, v.name, v.version, START, end));
       busy.push(performance.eventLoopUtilization(elu0).utilization);
       if (cpu0) {
         const d = process.cpuUsage(cpu0);
@@ -101,7 +121,7 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
       // the baseline copies exactly the rows this build wrote
       captured ??= await captureRows(pool, v);
       await resetVersion(pool, v);
-      const ms = await copyCaptured(pool, v, captured, streams);
+      const ms = await metered(cpuOf.copyServer, cpuOf.copyBench, () => copyCaptured(pool, v, captured!, streams));
       const m = await rowCount(pool, v);
       if (m !== rows) throw new Error(`${v.name}: raw COPY wrote ${m} rows, expected ${rows}`);
       copyMs.push(ms);
@@ -132,9 +152,24 @@ export async function measureThroughput(db: { pool: pg.Pool; url: string }, c: T
     copyMs,
     nodeBusy: inProcess ? median(busy) : NaN,
     nodeCpuSec: median(cpu),
+    cpu: {
+      buildServer: median(cpuOf.buildServer), buildBench: median(cpuOf.buildBench), copyServer: median(cpuOf.copyServer), copyBench: median(cpuOf.copyBench),
+      // an in-process worker's CPU is this process's
+      build: median(cpu.map((w, i) => cpuOf.buildServer[i]! + cpuOf.buildBench[i]! + (inProcess ? 0 : w))),
+      copy: median(cpuOf.copyServer.map((c, i) => c + cpuOf.copyBench[i]!)),
+    },
     peakRssMiB: peak,
     buildRowsPerSec,
     copyRowsPerSec,
     ratio: buildRowsPerSec / copyRowsPerSec,
   };
+}
+
+/**
+ * The highest ratio the build could reach on `cores` cores, given the CPU it needs: with
+ * every core busy it takes at least (its CPU / cores) seconds, against the baseline's
+ * median COPY time. NaN when the server's CPU was not measured.
+ */
+export function cpuCeiling(r: ThroughputResult, cores: number): number {
+  return (cores * median(r.copyMs)) / 1000 / r.cpu.build;
 }

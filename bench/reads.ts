@@ -32,6 +32,7 @@ import { envNumber } from "./env-number.ts";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
 import { findVersion } from "./dataset-table.ts";
 import { formatNumber, heading, note, table, targetLine, type Target } from "./report.ts";
+import { processCpuSeconds, threadCpuSeconds } from "./process-cpu.ts";
 import { median, timed } from "./stats.ts";
 
 const DATASET = "bench-minute-ohlc-tickers";
@@ -46,9 +47,13 @@ export interface ReadsResult {
   rows: number;
   runs: number;
   /** Median rows/s into Node per read; `perRun`: its rows/s in each run. */
-  reads: Array<{ name: string; rowsPerSec: number; seconds: number; perRun: number[] }>;
+  reads: Array<{ name: string; rowsPerSec: number; seconds: number; perRun: number[];
+    /** CPU seconds per read, medians: the server's backend (NaN when not visible here) and this process (pg parsing the rows). */
+    serverCpu: number; clientCpu: number }>;
   /** Median requests/s per HTTP server; `perRun`: its requests/s in each run. */
-  http: Array<{ name: string; rps: number; perRun: number[] }>;
+  http: Array<{ name: string; rps: number; perRun: number[];
+    /** The server process's CPU per request, ms, median over runs: all its threads, and its main (JavaScript) thread alone; NaN in-process. */
+    cpuMs: number; mainThreadMs: number }>;
   httpSeconds: number;
   /** Whether the HTTP servers ran in the bench process (else each in a child process). */
   inProcess: boolean;
@@ -94,14 +99,21 @@ async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, ro
     { name: "plain SELECT of the same (ts, data jsonb), streamed", sql: `select ts, jsonb_build_object('ticker', ticker, 'open', open, 'high', high, 'low', low, 'close', close, 'volume', volume) as data from ds_store."${tableName}" where ts >= $1 and ts <= $2 order by ts, ticker` },
   ];
   const ms: number[][] = reads.map(() => []);
+  const serverCpu: number[][] = reads.map(() => []);
+  const clientCpu: number[][] = reads.map(() => []);
   const client = await pool.connect();
   try {
+    const backend = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
     for (const r of reads) await client.query(r.sql, [START, end]); // warm up: caches, plans
     for (let run = 0; run < runs; run++) {
       // each run starts with another query, so that none is always first after a pause
       for (const i of reads.map((_, k) => (k + run) % reads.length)) {
         const r = reads[i]!;
+        const [server0, client0] = [processCpuSeconds(backend), process.cpuUsage()];
         const { ms: took, value } = await timed(() => client.query(r.sql, [START, end]));
+        const used = process.cpuUsage(client0);
+        serverCpu[i]!.push(processCpuSeconds(backend) - server0);
+        clientCpu[i]!.push((used.user + used.system) / 1e6);
         if (value.rowCount !== rows) throw new Error(`${r.name} returned ${value.rowCount} rows, not ${rows}`);
         ms[i]!.push(took);
         log(`run ${run + 1}/${runs}: ${r.name}: ${(took / 1000).toFixed(2)} s`);
@@ -111,7 +123,7 @@ async function measureSqlReads(pool: pg.Pool, tableName: string, end: string, ro
     client.release();
   }
   return reads.map((r, i) => ({ name: r.name, seconds: median(ms[i]!) / 1000, rowsPerSec: rows / (median(ms[i]!) / 1000),
-    perRun: ms[i]!.map((m) => rows / (m / 1000)) }));
+    perRun: ms[i]!.map((m) => rows / (m / 1000)), serverCpu: median(serverCpu[i]!), clientCpu: median(clientCpu[i]!) }));
 }
 
 /** A server child process (`--serve ds|minimal`); resolves with its URL once it listens. */
@@ -194,8 +206,11 @@ function send(agent: Agent, base: URL, req: { method: string; path: string; body
   });
 }
 
-/** `connections` loops sending requests for `seconds`; requests per second. */
-async function load(url: string, target: HttpTarget, minutes: number, seconds: number): Promise<number> {
+/**
+ * `connections` loops sending requests for `seconds`: requests per second, and the CPU
+ * per request of the server process `pid` (all threads, main thread), ms; NaN without a pid.
+ */
+async function load(url: string, target: HttpTarget, minutes: number, seconds: number, pid: number): Promise<{ rps: number; cpuMs: number; mainThreadMs: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const base = new URL(url);
   const window = () => {
@@ -213,6 +228,7 @@ async function load(url: string, target: HttpTarget, minutes: number, seconds: n
     for (let i = 0; i < 50; i++) await Promise.all(Array.from({ length: CONNECTIONS }, one)); // warm up
     let done = 0;
     const until = performance.now() + seconds * 1000;
+    const [all0, main0] = [processCpuSeconds(pid), threadCpuSeconds(pid)];
     const t0 = performance.now();
     await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
@@ -220,7 +236,8 @@ async function load(url: string, target: HttpTarget, minutes: number, seconds: n
         done++;
       }
     }));
-    return done / ((performance.now() - t0) / 1000);
+    const rps = done / ((performance.now() - t0) / 1000);
+    return { rps, cpuMs: ((processCpuSeconds(pid) - all0) * 1000) / done, mainThreadMs: ((threadCpuSeconds(pid) - main0) * 1000) / done };
   } finally {
     agent.destroy();
   }
@@ -236,15 +253,20 @@ async function measureHttp(url: string, tableName: string, minutes: number, runs
   const servers = { ds: await start("ds"), minimal: await start("minimal") };
   try {
     const rps: number[][] = targets.map(() => []);
+    const cpuMs: number[][] = targets.map(() => []);
+    const mainMs: number[][] = targets.map(() => []);
     for (let run = 0; run < runs; run++) {
       for (const i of targets.map((_, k) => (k + run) % targets.length)) {
         const t = targets[i]!;
-        const r = await load(servers[t.kind].url, t, minutes, seconds);
+        const server = servers[t.kind];
+        const { rps: r, cpuMs: cpu, mainThreadMs: main } = await load(server.url, t, minutes, seconds, "child" in server ? server.child.pid! : NaN);
         rps[i]!.push(r);
+        cpuMs[i]!.push(cpu);
+        mainMs[i]!.push(main);
         log(`run ${run + 1}/${runs}: ${t.name}: ${formatNumber(r)} requests/s`);
       }
     }
-    return targets.map((t, i) => ({ name: t.name, rps: median(rps[i]!), perRun: rps[i]! }));
+    return targets.map((t, i) => ({ name: t.name, rps: median(rps[i]!), perRun: rps[i]!, cpuMs: median(cpuMs[i]!), mainThreadMs: median(mainMs[i]!) }));
   } finally {
     for (const s of Object.values(servers)) {
       if ("child" in s) s.child.kill("SIGTERM");
@@ -299,12 +321,19 @@ export function printReads(r: ReadsResult): void {
   note(`${r.rows.toLocaleString("en-US")} rows of ${DATASET} (${TICKERS} tickers per minute), analyzed; median of ${r.runs} run(s).`);
   const base = r.reads[0]!;
   const paired = (x: { perRun: number[] }, b: { perRun: number[] }) => median(x.perRun.map((v, i) => v / b.perRun[i]!)).toFixed(2);
-  console.log(table(["read", "s", "rows/s", "vs raw SELECT (per-run ratios, median)"], r.reads.map((x) => [x.name, x.seconds.toFixed(2), x.rowsPerSec, paired(x, base)])));
+  console.log(table(["read", "s", "rows/s", "vs raw SELECT (per-run ratios, median)", "server CPU s", "client CPU s"],
+    r.reads.map((x) => [x.name, x.seconds.toFixed(2), x.rowsPerSec, paired(x, base), x.serverCpu.toFixed(2), x.clientCpu.toFixed(2)])));
+  note("server CPU: the backend that ran the read; client CPU: this process (pg parsing the rows). A read that needs more server CPU");
+  note("than the raw SELECT takes in all cannot keep up with it: jsonb is built in the server, value by value.");
   heading("reads over HTTP: the same 100-row window, 16 connections");
   note(`${r.inProcess ? "both servers in the bench process" : "each server in its own child process"}, pools of ${CONNECTIONS}; ${r.httpSeconds} s per server and run; median of ${r.runs}.`);
   const minimal = r.http[0];
   if (!minimal) return;
-  console.log(table(["server", "requests/s", "vs minimal (per-run ratios, median)"], r.http.map((x) => [x.name, x.rps, paired(x, minimal)])));
+  const ms = (v: number) => (Number.isNaN(v) ? "-" : v.toFixed(3));
+  console.log(table(["server", "requests/s", "vs minimal (per-run ratios, median)", "CPU ms/request", "main thread ms/request", "main-thread ceiling vs minimal"],
+    r.http.map((x) => [x.name, x.rps, paired(x, minimal), ms(x.cpuMs), ms(x.mainThreadMs), Number.isNaN(x.mainThreadMs) ? "-" : (1000 / x.mainThreadMs / minimal.rps).toFixed(2)])));
+  note("CPU of the server's process per request (all threads; its JavaScript main thread alone). A Node server cannot answer faster than");
+  note("1 / (main thread ms per request): the ceiling, as a ratio to the minimal server's requests/s.");
 }
 
 /** A server of `kind` on DATABASE_URL; resolves with its URL once it listens. */

@@ -44,9 +44,9 @@
  * planning, chain, queue, sql, resample, reads, asof, parquet; scale and pack are not in the
  * default list), BENCH_SCALE_ROWS (20000000).
  */
-import { cpus, hostname, loadavg, totalmem } from "node:os";
+import { availableParallelism, cpus, hostname, loadavg, totalmem } from "node:os";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
-import { measureThroughput, type ThroughputResult } from "./build-throughput.ts";
+import { cpuCeiling, measureThroughput, type ThroughputResult } from "./build-throughput.ts";
 import { PHASES, profileChunks, type ChunkProfile } from "./chunk-profile.ts";
 import { coverTenYears, measurePlanning, type CallLatency, type CoverageSetup } from "./planning.ts";
 import { measureQueueOverhead, type QueueOverhead } from "./queue-overhead.ts";
@@ -129,6 +129,27 @@ async function throughputSection(db: BenchDatabase, targets: Target[]): Promise<
     ),
   );
   note("chunk = points per job; worker CPU = user + system time of the `ds worker` process (all threads) per row written.");
+  const cores = availableParallelism();
+  console.log();
+  console.log(
+    table(
+      ["dataset", "build CPU s: server", "worker", "bench", "all", "COPY CPU s: server", "bench", "all", "cores busy in build", "CPU ceiling of the ratio"],
+      results.map((r) => [
+        r.dataset,
+        r.cpu.buildServer.toFixed(2),
+        r.nodeCpuSec.toFixed(2),
+        r.cpu.buildBench.toFixed(2),
+        r.cpu.build.toFixed(2),
+        r.cpu.copyServer.toFixed(2),
+        r.cpu.copyBench.toFixed(2),
+        r.cpu.copy.toFixed(2),
+        `${((100 * r.cpu.build) / (cores * (median(r.buildMs) / 1000))).toFixed(0)}%`,
+        cpuCeiling(r, cores).toFixed(2),
+      ]),
+    ),
+  );
+  note(`CPU = user + system seconds per run (medians): the database server's processes, the \`ds worker\` process, this process (ds.wait; the COPY client).`);
+  note(`CPU ceiling = ${cores} cores x COPY seconds / the build's CPU: the ratio the build would reach with every core busy for it.`);
   for (const [i, r] of results.entries()) {
     targets.push(ratioTarget(
       `build throughput, ${cases[i]!.label} (${r.dataset}, ${formatNumber(r.rows)} rows, chunk ${r.chunk}, ${r.workers})`,

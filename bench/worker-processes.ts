@@ -11,6 +11,7 @@ import type pg from "pg";
 import { projectRoot } from "../db/project-root.ts";
 import { startWorker } from "../worker/run-worker.ts";
 import { benchBuilders } from "./bench-database.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
 
 export interface WorkerSetup {
   /** 0: the in-process worker; N: N child processes. */
@@ -25,17 +26,6 @@ export interface StartedWorkers {
   peakRssMiB(): number[];
   /** CPU seconds used so far by the worker processes together (user + system, all threads); NaN in-process. */
   cpuSeconds(): number;
-}
-
-/** CPU seconds (user + system) of a process from /proc/<pid>/stat, at 100 ticks per second. */
-function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** VmHWM of a process (Linux): its peak resident set, in MiB; NaN when unknown. */
