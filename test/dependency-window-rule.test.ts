@@ -1,13 +1,14 @@
 /**
- * The window rule lives once, in SQL (sql/build/dependency_window.sql). Two things mirror
- * it and are compared with it here on many cases (granularities, calendars, lookbacks,
- * both windows): worker/dependency-entries.ts's windowFor, which slices per point the
- * entries ds_worker.start_task computed for a whole chunk, and ds_private.affected_points, the
- * inverse that invalidation uses (a point T is invalidated by a change at p exactly when
- * T's window reads p).
+ * The window rule lives once, in SQL (sql/build/dependency_window.sql). Compared here on
+ * many cases (granularities, calendars, lookbacks, both windows) with what each point
+ * reads on its own (ds_private.dependency_window of the point alone): the per-point windows
+ * a chunk's spec carries (ds_private.point_entry_windows, which the worker slices the
+ * chunk's entries with, and ds_private.point_windows, SQL builders' :windowed("name")), and
+ * ds_private.affected_points, the inverse that invalidation uses (a point T is
+ * invalidated by a change at p exactly when T's window reads p).
  */
 import { describe, expect, it } from "vitest";
-import { expandSlots, windowFor, type LoadedDependency } from "../worker/dependency-entries.ts";
+import { expandSlots, pointWindow, type LoadedDependency } from "../worker/dependency-entries.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
 
 const db = useWorkerDatabase("window-rule", { worker: false });
@@ -52,20 +53,23 @@ async function caseData(c: Case, from: string, to: string) {
                                   generate_series(lower(r), upper(r) - (select step from ds_private.dataset_versions where id = (e.edge).depends_on_id),
                                                   (select step from ds_private.dataset_versions where id = (e.edge).depends_on_id)) g order by g) as reads
      from e, v, ds.calendar_points(v.calendar, v.granularity, greatest($5::timestamptz, v.start_at), $6::timestamptz) p(ts) order by p.ts`, params);
-  // the chunk's entries (what ds_worker.start_task sends) and the steps
-  const chunk = await db.one<{ entries: [number, number][]; step_ms: number; dep_step_ms: number; lookback_ms: number | null; lookback_points: number | null }>(
-    `with e as (select ${edgeSql} as edge), v as (select * from ds_private.dataset_versions where name = $1 and version = '0.1.0')
-     select ds_private.slot_ranges_ms(ds_private.dependency_window(
-              ds_private.version_slots(v.id, tstzmultirange(tstzrange($5::timestamptz, $6::timestamptz, '[]'))), e.edge)) as entries,
+  // the chunk's entries and windows (what ds_worker.start_task sends), and the windows of
+  // SQL builders' :windowed("name") as time ranges
+  const chunk = await db.one<{ entries: [number, number][]; windows: { from: number[]; to: number[] }; step_ms: number; dep_step_ms: number;
+    reaches: Array<{ point: string; lower: string | null; upper: string | null }> }>(
+    `with e as (select ${edgeSql} as edge), v as (select * from ds_private.dataset_versions where name = $1 and version = '0.1.0'),
+     p as (select ds_private.version_slots(v.id, tstzmultirange(tstzrange($5::timestamptz, $6::timestamptz, '[]'))) as points from v),
+     c as (select e.edge, p.points, ds_private.dependency_window(p.points, e.edge) as slots from e, p)
+     select ds_private.slot_ranges_ms(c.slots) as entries, ds_private.point_entry_windows(c.edge, c.points, c.slots) as windows,
             extract(epoch from v.step) * 1000 as step_ms,
-            (select extract(epoch from step) * 1000 from ds_private.dataset_versions where id = (e.edge).depends_on_id) as dep_step_ms,
-            case when (e.edge).lookback_interval is not null then extract(epoch from ds_private.lookback_span((e.edge).lookback)) * 1000 end as lookback_ms,
-            (e.edge).lookback_points
-     from e, v`, params);
+            (select extract(epoch from step) * 1000 from ds_private.dataset_versions where id = (c.edge).depends_on_id) as dep_step_ms,
+            (select jsonb_agg(jsonb_build_object('point', w.point, 'lower', lower(w.reach), 'upper', upper(w.reach)) order by w.point)
+             from ds_private.point_windows(c.edge, c.points) w) as reaches
+     from c, v`, params);
   return { perPoint, chunk };
 }
 
-describe("worker/dependency-entries.ts windowFor mirrors the SQL window rule", () => {
+describe("the per-point windows a chunk gets are the window rule", () => {
   it.each(cases.map((c) => [`${c.dependent} on ${c.dependency}, lookback ${JSON.stringify(c.lookback)}, window ${c.window}`, c] as const))(
     "%s",
     async (_label, c) => {
@@ -74,14 +78,21 @@ describe("worker/dependency-entries.ts windowFor mirrors the SQL window rule", (
       expect(perPoint.length).toBeGreaterThan(0);
       const times = expandSlots(chunk.entries, Number(chunk.dep_step_ms));
       const dep: LoadedDependency = {
-        spec: { name: c.dependency, version: "0.1.0", table: "", window: c.window, step_ms: Number(chunk.dep_step_ms),
-                lookback_ms: chunk.lookback_ms == null ? null : Number(chunk.lookback_ms), lookback_points: chunk.lookback_points, entries: chunk.entries },
+        spec: { name: c.dependency, version: "0.1.0", table: "", step_ms: Number(chunk.dep_step_ms), entries: chunk.entries, windows: chunk.windows },
         entries: times.map((t) => ({ ts: new Date(t), rows: [] })),
         times,
       };
-      for (const { t, reads } of perPoint) {
-        const sliced = windowFor(dep, t.getTime(), Number(chunk.step_ms)).map((e) => e.ts.toISOString());
-        expect(sliced, `at ${t.toISOString()}`).toEqual(reads.map((r) => r.toISOString()));
+      // the chunk's points, in the order the worker runs them
+      expect(chunk.windows.from.length).toBe(perPoint.length);
+      expect(chunk.reaches.map((r) => Date.parse(r.point))).toEqual(perPoint.map((p) => p.t.getTime()));
+      for (const [i, { t, reads }] of perPoint.entries()) {
+        const expected = reads.map((r) => r.toISOString());
+        // the worker's slice of the entries
+        expect(pointWindow(dep, i).map((e) => e.ts.toISOString()), `worker, at ${t.toISOString()}`).toEqual(expected);
+        // :windowed("name"): the dependency points inside the point's time range
+        const r = chunk.reaches[i]!;
+        const inside = r.lower === null ? [] : times.filter((x) => x >= Date.parse(r.lower!) && x < Date.parse(r.upper!));
+        expect(inside.map((x) => new Date(x).toISOString()), `SQL builders, at ${t.toISOString()}`).toEqual(expected);
       }
     },
   );

@@ -2,6 +2,8 @@
  * Named inputs of SQL builders (docs/sql-builders.md): :chunk_start, :chunk_end,
  * :window_start and :"dependency" are compiled (ds_private.compile_builder_sql) into the
  * $1/$2/$3 form and the dependency's windowed versioned table; that form keeps working.
+ * :windowed("dependency") gives each point with the rows its own window reads, by the one
+ * rule in SQL: no interval written by hand.
  */
 import { describe, expect, it } from "vitest";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
@@ -13,6 +15,11 @@ const NAMED_V_DAY_SQL = `select p as ts, :window_start as lookback_start, count(
 from generate_series(:chunk_start, :chunk_end - interval '1 day', interval '1 day') p
 left join :"v-hourly" h on h.ts between p - interval '23 hours' and p
 group by p`;
+
+/** The same with :windowed("v-hourly"): the window [T - 23h, T] comes from the dependency's lookback, not the SQL. */
+const WINDOWED_V_DAY_SQL = `select w.point as ts, :window_start as lookback_start, count(*) as n, min(w.ts) as first_hour, max(w.ts) as last_hour
+from :windowed("v-hourly") w
+group by w.point`;
 
 async function compiled(name: string, sql: string | null): Promise<string> {
   const client = await db.pool.connect();
@@ -48,6 +55,19 @@ describe("ds_private.compile_builder_sql", () => {
       `select $1 as a, :chunk_start_x as b, $2 as c, $3 as d from (select * from ds_data.t_root_v0_1_0 where ts >= $3 and ts < $2) r join (select * from ds_data.t_root_v0_1_0 where ts >= $3 and ts < $2) s using (ts)`);
   });
 
+  it("compiles :windowed(\"dependency\") into the points of the run joined with the rows of their windows", async () => {
+    const sql = await compiled("v-day-sql", WINDOWED_V_DAY_SQL);
+    expect(sql).toMatch(/from \(select w\.point, d\.\* from ds_private\.point_windows\(\(select e from ds_private\.dependencies e where e\.dataset_version_id = \d+ and e\.depends_on_id = \d+\), tstzmultirange\(tstzrange\(\$1, \$2\)\)\) w join ds_data\.v_hourly_v0_1_0 d on d\.ts >= lower\(w\.reach\) and d\.ts < upper\(w\.reach\)\) w/);
+    expect(sql).not.toMatch(/:windowed/);
+  });
+
+  it("refuses :windowed(\"x\") when x is not a dependency, naming the dependencies (DS019)", async () => {
+    const err = await compiled("v-day-sql", `select w.point as ts from :windowed("v-minute") w`).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
+    expect(err?.code).toBe("DS019");
+    expect(err?.message).toMatch(/:windowed\("v-minute"\) names no dependency/);
+    expect(err?.detail).toMatch(/Its dependencies: v-hourly\./);
+  });
+
   it("refuses at registration a name that is not a dependency (DS019)", async () => {
     const client = await db.pool.connect();
     try {
@@ -77,5 +97,17 @@ describe("a SQL builder with named inputs", () => {
       { ts: new Date("2024-01-03T00:00:00Z"), lookback_start: new Date("2024-01-01T01:00:00Z"), n: 24,
         first_hour: new Date("2024-01-02T01:00:00Z"), last_hour: new Date("2024-01-03T00:00:00Z"), row_number: 1 },
     ]);
+  });
+
+  it("builds the same rows with :windowed(\"v-hourly\"): each day with the 24 hours [T - 23h, T] its lookback reads", async () => {
+    await db.q("update ds_private.dataset_versions set builder_sql = $1 where name = 'v-day-sql' and version = '0.1.0'", [WINDOWED_V_DAY_SQL]);
+    await db.q("truncate ds_store.v_day_sql_v0_1_0");
+    await db.q("update ds_private.dataset_versions set coverage = '{}' where name = 'v-day-sql' and version = '0.1.0'");
+    const { id } = await db.one<{ id: number }>("select ds.build('v-day-sql', '0.1.0', '2024-01-02', '2024-01-04') as id");
+    expect((await db.one<{ state: string }>("select ds.wait($1, '120 seconds') as state", [id])).state).toBe("succeeded");
+    const rows = await db.q<{ ts: Date; n: number; first_hour: Date; last_hour: Date }>("select ts, n, first_hour, last_hour from ds_data.v_day_sql_v0_1_0 order by ts");
+    expect(rows).toEqual([2, 3, 4].map((d) => ({
+      ts: new Date(`2024-01-0${d}T00:00:00Z`), n: 24, first_hour: new Date(`2024-01-0${d - 1}T01:00:00Z`), last_hour: new Date(`2024-01-0${d}T00:00:00Z`),
+    })));
   });
 });

@@ -14,7 +14,7 @@ import { DsError } from "../db/errors.ts";
 import { checkBuilderCode } from "./code-check.ts";
 import { blockEncoder } from "./copy-rows.ts";
 import type { Entry } from "../builders/builder-types.ts";
-import { expandSlots, windowFor, type LoadedDependency } from "./dependency-entries.ts";
+import { expandSlots, pointWindow, type LoadedDependency } from "./dependency-entries.ts";
 import type { Field } from "./field-types.ts";
 import { keyFilter } from "./key-filter.ts";
 import { loadBuilder } from "./load-builder.ts";
@@ -91,10 +91,11 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
     post({ type: "block", data }, [data.buffer as ArrayBuffer]);
   };
   let written = 0;
-  for (const t of expandSlots(req.points, req.step_ms)) {
-    const ts = new Date(t);
+  const points = expandSlots(req.points, req.step_ms);
+  for (let i = 0; i < points.length; i++) {
+    const ts = new Date(points[i]!);
     const args: Record<string, Entry[]> = {};
-    for (const d of req.dependencies) args[d.spec.name] = windowFor(d, t, req.step_ms);
+    for (const d of req.dependencies) args[d.spec.name] = pointWindow(d, i);
     let result: unknown;
     try {
       result = builder.build(args, ts, context);

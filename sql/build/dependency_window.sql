@@ -4,9 +4,11 @@
 -- all call these functions; worker/dependency-entries.ts only slices, per point, the
 -- entries ds_worker.start_task gave it, with the same rule (test/dependency-windows.test.ts
 -- compares both on many cases). The rule itself is written once, set-based, in
--- ds_private.dependency_reaches (any number of point sets at once: link_tasks gives it
--- every task of a build, so planning stays linear); ds_private.dependency_window is it for
--- one point set, filtered by the dependency's calendar.
+-- ds_private.window_bounds (any number of runs of points at once); ds_private.dependency_reaches
+-- applies it to point sets (link_tasks gives it every task of a build, so planning stays
+-- linear), ds_private.dependency_window to one point set, filtered by the dependency's
+-- calendar, and ds_private.point_windows to each point of a chunk (the worker's windows,
+-- SQL builders' :windowed).
 --
 -- For a point T of a dataset with step S, on a dependency with step s (window_kind):
 --   'point' (the default) — the original builder server's rule (Wat-Street/datastream,
@@ -24,9 +26,11 @@
 --     For a dataset coarser than the dependency this reads data after T (look-ahead).
 -- Both are clamped to the dependency's start date, so near it a point reads fewer points.
 
-create or replace function ds_private.dependency_reaches(edge ds_private.dependencies, ids bigint[], points tstzmultirange[])
-returns table (id bigint, reach tstzmultirange)
-language plpgsql stable as $$
+create or replace function ds_private.window_bounds(edge ds_private.dependencies, run_starts timestamptz[], run_ends timestamptz[])
+returns table (n bigint, lo timestamptz, hi timestamptz)
+-- its statement is cheap but estimated at 100 rows per array element: without this, thousands
+-- of points cost 150 ms of JIT compilation where jit is on (PostgreSQL 15's default)
+language plpgsql stable set jit = off as $$
 declare
   v_step interval := (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id);
   v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
@@ -41,32 +45,48 @@ begin
   -- ds_private.calendar_slots takes of a range
   return query
   with runs as (
-    select i.id, lower(r) as a, upper(r) as b,
+    select r.n, r.a, r.b,
            -- counted lookback: the N-th point < T + S (bucket), or <= T (point: < T + 1
            -- microsecond, the resolution)
-           case when v_bucket then lower(r) + v_step else lower(r) + interval '1 microsecond' end as counted_from
-    from unnest(dependency_reaches.ids, dependency_reaches.points) as i(id, points), unnest(i.points) r
+           case when v_bucket then r.a + v_step else r.a + interval '1 microsecond' end as counted_from
+    from unnest(window_bounds.run_starts, window_bounds.run_ends) with ordinality as r(a, b, n)
   ), nth as (
-    select n.before, n.point from ds_private.nth_points_before(v_dep.calendar, v_dep.step,
-      array(select distinct r.counted_from from runs r), edge.lookback_points) n
+    select x.before, x.point from ds_private.nth_points_before(v_dep.calendar, v_dep.step,
+      array(select distinct r.counted_from from runs r), edge.lookback_points) x
     where edge.lookback_points is not null
-  ), bounds as (
-    select r.id,
-           case
-             when edge.lookback_points is not null then coalesce(n.point, v_dep.start_at)
-             when edge.lookback is not null then r.a - ds_private.lookback_span(edge.lookback)
-             else r.a
-           end as lo,
-           case when v_bucket then ds_private.align_up(r.b, v_grid)
-                else ds_private.align_down(r.b - v_step, v_grid) + v_grid end as hi_slot
-    from runs r left join nth n on n.before = r.counted_from
   )
-  select i.id, coalesce(range_agg(tstzrange(ds_private.align_up(b.lo, v_grid), b.hi_slot)), '{}')
-  from unnest(dependency_reaches.ids) as i(id) left join bounds b on b.id = i.id
+  select r.n,
+         ds_private.align_up(case
+           when edge.lookback_points is not null then coalesce(x.point, v_dep.start_at)
+           when edge.lookback is not null then r.a - ds_private.lookback_span(edge.lookback)
+           else r.a
+         end, v_grid),
+         case when v_bucket then ds_private.align_up(r.b, v_grid)
+              else ds_private.align_down(r.b - v_step, v_grid) + v_grid end
+  from runs r left join nth x on x.before = r.counted_from;
+end;
+$$;
+comment on function ds_private.window_bounds(ds_private.dependencies, timestamptz[], timestamptz[]) is 'The window rule, set-based, written once: for each run of points [run_starts[n], run_ends[n]) of the dependent, the slots [lo, hi) of the dependency''s grid whose points some point of the run reads through the edge (its window and lookback), before the dependency''s calendar and start date are applied.';
+
+create or replace function ds_private.dependency_reaches(edge ds_private.dependencies, ids bigint[], points tstzmultirange[])
+returns table (id bigint, reach tstzmultirange)
+language plpgsql stable set jit = off as $$
+declare
+  v_ids bigint[];
+  v_starts timestamptz[];
+  v_ends timestamptz[];
+begin
+  -- every run of every point set, through the rule at once (planning stays linear)
+  select array_agg(i.id), array_agg(lower(r)), array_agg(upper(r)) into v_ids, v_starts, v_ends
+  from unnest(dependency_reaches.ids, dependency_reaches.points) as i(id, points), unnest(i.points) r;
+  return query
+  select i.id, coalesce(range_agg(tstzrange(w.lo, w.hi)) filter (where w.lo is not null), '{}')
+  from unnest(dependency_reaches.ids) as i(id)
+  left join (select v_ids[x.n] as id, x.lo, x.hi from ds_private.window_bounds(edge, v_starts, v_ends) x) w on w.id = i.id
   group by i.id;
 end;
 $$;
-comment on function ds_private.dependency_reaches(ds_private.dependencies, bigint[], tstzmultirange[]) is 'The window rule, set-based: for each (id, points) pair, the slots [g, g + step) of the dependency''s grid whose points g the given points of the dependent read through the edge (its window and lookback), before the dependency''s calendar and start date are applied. Ids must be distinct. Slots of dependency points (tasks'' points, coverage) overlap a reach exactly when they hold a point the window reads.';
+comment on function ds_private.dependency_reaches(ds_private.dependencies, bigint[], tstzmultirange[]) is 'The window rule (ds_private.window_bounds) for point sets: for each (id, points) pair, the slots [g, g + step) of the dependency''s grid whose points g the given points of the dependent read through the edge (its window and lookback), before the dependency''s calendar and start date are applied; empty for empty points. Ids must be distinct. Slots of dependency points (tasks'' points, coverage) overlap a reach exactly when they hold a point the window reads.';
 
 create or replace function ds_private.dependency_window(points tstzmultirange, edge ds_private.dependencies) returns tstzmultirange
 language sql stable as $$
@@ -108,3 +128,45 @@ begin
 end;
 $$;
 comment on function ds_private.affected_points(ds_private.dependencies, tstzmultirange) is 'The inverse of ds_private.dependency_window: the points (slot ranges of the dependent) whose windows read any of the given slots of the dependency, lookback included.';
+
+create or replace function ds_private.point_windows(edge ds_private.dependencies, points tstzmultirange)
+returns table (point timestamptz, reach tstzrange)
+language plpgsql stable set jit = off as $$
+declare
+  -- the points are lower, lower + step, ... of each slot range: a fixed step (a day is 24 hours)
+  v_step interval := make_interval(secs => extract(epoch from (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id)));
+  v_start timestamptz := (select d.start_at from ds_private.dataset_versions d where d.id = edge.depends_on_id);
+  v_points timestamptz[];
+begin
+  -- an unbounded range (a compile check's nulls) has no points
+  select array_agg(t order by t) into v_points
+  from unnest(point_windows.points) r, generate_series(lower(r), upper(r) - v_step, v_step) t
+  where isfinite(lower(r)) and isfinite(upper(r));
+  if v_points is null then
+    return;
+  end if;
+  -- each point is its own run [T, T + S): one range per point, clamped to the dependency's start date
+  return query
+  select v_points[x.n], tstzrange(greatest(x.lo, v_start), greatest(x.hi, v_start))
+  from ds_private.window_bounds(edge, v_points, array(select t + v_step from unnest(v_points) t)) x
+  order by x.n;
+end;
+$$;
+comment on function ds_private.point_windows(ds_private.dependencies, tstzmultirange) is 'The window of each point of the dependent in points (slot ranges) on the dependency of the edge, in point order: the time range [lower, upper) of the dependency''s grid slots the point reads (ds_private.window_bounds with the point as its own run), from the dependency''s start date; empty when it reads nothing. The dependency''s rows in it are the point''s rows (SQL builders'' :windowed("name"); the worker''s per-point entries, ds_private.task_spec).';
+
+create or replace function ds_private.point_entry_windows(edge ds_private.dependencies, points tstzmultirange, entries tstzmultirange) returns jsonb
+language plpgsql stable as $$
+declare
+  v_step interval := make_interval(secs => extract(epoch from (select d.step from ds_private.dataset_versions d where d.id = edge.depends_on_id)));
+  -- the entries' points, as the worker expands them (lower, lower + step, ...)
+  v_times timestamptz[] := array(select t from unnest(entries) r, generate_series(lower(r), upper(r) - v_step, v_step) t order by t);
+begin
+  -- per point, its window's entries [from, to): those before the window, those before its
+  -- end (width_bucket: how many of the sorted entries are <= the value; times are whole microseconds)
+  return (select jsonb_build_object(
+      'from', coalesce(jsonb_agg(case when isempty(w.reach) then 0 else width_bucket(lower(w.reach) - interval '1 microsecond', v_times) end order by w.point), '[]'),
+      'to', coalesce(jsonb_agg(case when isempty(w.reach) then 0 else width_bucket(upper(w.reach) - interval '1 microsecond', v_times) end order by w.point), '[]'))
+    from ds_private.point_windows(edge, points) w);
+end;
+$$;
+comment on function ds_private.point_entry_windows(ds_private.dependencies, tstzmultirange, tstzmultirange) is 'Each point''s window as positions in a chunk''s dependency entries (entries: the slots ds_private.dependency_window gave for all its points, expanded): {"from": [...], "to": [...]}, point i reads entries from[i] .. to[i] - 1. What the worker slices with (worker/dependency-entries.ts): the window rule stays in SQL.';

@@ -100,11 +100,28 @@ declare
   v_sql text := v.builder_sql;
   v_name text;
   v_table text;
+  v_dep_id integer;
 begin
   -- named inputs (docs/sql-builders.md), never after a ':' or a word character (casts, ::"char")
   v_sql := regexp_replace(v_sql, '(?<![:\w]):chunk_start\M', '$1', 'g');
   v_sql := regexp_replace(v_sql, '(?<![:\w]):chunk_end\M', '$2', 'g');
   v_sql := regexp_replace(v_sql, '(?<![:\w]):window_start\M', '$3', 'g');
+  -- :windowed("dependency-name"): each point of the run ($1 .. $2) with the dependency's rows
+  -- its window reads (ds_private.point_windows, the one rule), as (point, the rows' columns)
+  for v_name in select distinct m[1] from regexp_matches(v_sql, '(?<![:\w]):windowed\("([^"]+)"\)', 'g') m loop
+    select dv.table_name, dv.id into v_table, v_dep_id
+    from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
+    where d.dataset_version_id = v.id and dv.name = v_name;
+    if v_table is null then
+      raise exception '% %: :windowed("%") names no dependency', v.name, v.version, v_name using errcode = 'DS019',
+        detail = format('Its dependencies: %s.', coalesce((select string_agg(dv.name, ', ' order by dv.name) from ds_private.dependencies d
+                        join ds_private.dataset_versions dv on dv.id = d.depends_on_id where d.dataset_version_id = v.id), 'none')),
+        hint = 'Name a dependency as in [dependencies] of config.toml.';
+    end if;
+    v_sql := regexp_replace(v_sql, format('(?<![:\w]):windowed\("%s"\)', v_name), format(
+      '(select w.point, d.* from ds_private.point_windows((select e from ds_private.dependencies e where e.dataset_version_id = %s and e.depends_on_id = %s), '
+      'tstzmultirange(tstzrange($1, $2))) w join ds_data.%I d on d.ts >= lower(w.reach) and d.ts < upper(w.reach))', v.id, v_dep_id, v_table), 'g');
+  end loop;
   -- :"dependency-name": the dependency's rows the chunk may read, [window start, chunk end)
   for v_name in select distinct m[1] from regexp_matches(v_sql, '(?<![:\w]):"([^"]+)"', 'g') m loop
     select dv.table_name into v_table
@@ -119,4 +136,4 @@ begin
   return v_sql;
 end;
 $$;
-comment on function ds_private.compile_builder_sql(integer) is 'The builder_sql of a version as run: its named inputs replaced (:chunk_start, :chunk_end, :window_start by $1, $2, $3; :"dependency" by that dependency''s rows in [window start, chunk end) of its versioned table). Text in the $1/$2/$3 form is returned unchanged; :"x" where x is not a dependency is left as written.';
+comment on function ds_private.compile_builder_sql(integer) is 'The builder_sql of a version as run: its named inputs replaced (:chunk_start, :chunk_end, :window_start by $1, $2, $3; :"dependency" by that dependency''s rows in [window start, chunk end) of its versioned table; :windowed("dependency") by each point of $1 .. $2 joined with the rows its window reads (ds_private.point_windows), as (point, the rows'' columns); DS019 when that names no dependency). Text in the $1/$2/$3 form is returned unchanged; :"x" where x is not a dependency is left as written.';

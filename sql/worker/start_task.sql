@@ -62,23 +62,21 @@ begin
     'dependencies', case when v_version.builder_sql is not null then '[]' else coalesce((
       select jsonb_agg(jsonb_build_object(
         'name', dv.name, 'version', dv.version, 'table', dv.table_name,
-        'lookback_ms', case when d.lookback is not null and d.lookback_points is null
-                            then extract(epoch from ds_private.lookback_span(d.lookback)) * 1000 end,
-        'lookback_points', d.lookback_points,
-        -- 'point' or 'bucket': how worker/dependency-entries.ts slices the entries per point
-        'window', d.window_kind,
         'step_ms', extract(epoch from dv.step) * 1000,
         -- written from outside or fetched (a source's ticks): rows anywhere in a slot, each with its own ts
         'external', dv.builder = 'external' or dv.source is not null,
         -- without key: rows read in row_number order, the implicit column left out
         'keyless', cardinality(dv.key) = 0,
-        'entries', ds_private.slot_ranges_ms(ds_private.dependency_window(v_task.points, d))
+        -- the dependency points the chunk reads, and each point's window among them
+        'entries', ds_private.slot_ranges_ms(w.slots),
+        'windows', ds_private.point_entry_windows(d, v_task.points, w.slots)
       ) order by dv.name)
       from ds_private.dependencies d join ds_private.dataset_versions dv on dv.id = d.depends_on_id
+      cross join lateral (select ds_private.dependency_window(v_task.points, d) as slots) w
       where d.dataset_version_id = v_version.id), '[]') end);
 end;
 $$;
-comment on function ds_private.task_spec(ds_private.tasks) is 'What the worker needs to run a started task (ds_worker.start_task, ds_worker.claim_tasks): its points, the registered code hash, the keys it rebuilds, dependency entries.';
+comment on function ds_private.task_spec(ds_private.tasks) is 'What the worker needs to run a started task (ds_worker.start_task, ds_worker.claim_tasks): its points, the registered code hash, the keys it rebuilds, dependency entries and each point''s window among them (ds_private.point_entry_windows: the worker slices, the rule stays in SQL).';
 
 create or replace function ds_private.slot_ranges_ms(slots tstzmultirange) returns jsonb
 language sql immutable strict as $$

@@ -1,6 +1,6 @@
--- mock-daily-close 0.2.0: the close of each mock-ohlc row of the chunk.
--- $1 = first point of the chunk, $2 = its end (exclusive); same calendar and granularity
--- as mock-ohlc, so every row in [$1, $2) is at one of the chunk's points.
+-- mock-daily-close 0.2.0: the close of each mock-ohlc row of the chunk. Same calendar and
+-- granularity as mock-ohlc, without lookback: the chunk reads mock-ohlc's rows at its own
+-- points, which :"mock-ohlc" holds (its rows from the first point the chunk reads to the
+-- chunk's end).
 select o.ts, o.ticker, o.close
-from ds_data.mock_ohlc_v0_1_0 o
-where o.ts >= $1 and o.ts < $2
+from :"mock-ohlc" o
