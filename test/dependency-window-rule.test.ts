@@ -8,7 +8,7 @@
  * invalidated by a change at p exactly when T's window reads p).
  */
 import { describe, expect, it } from "vitest";
-import { expandSlots, pointWindow, type LoadedDependency } from "../worker/dependency-entries.ts";
+import { expandSlots, intArray, pointWindow, type LoadedDependency } from "../worker/dependency-entries.ts";
 import { useWorkerDatabase } from "./support/worker-fixture.ts";
 
 const db = useWorkerDatabase("window-rule", { worker: false });
@@ -55,7 +55,7 @@ async function caseData(c: Case, from: string, to: string) {
      from e, v, ds.calendar_points(v.calendar, v.granularity, greatest($5::timestamptz, v.start_at), $6::timestamptz) p(ts) order by p.ts`, params);
   // the chunk's entries and windows (what ds_worker.start_task sends), and the windows of
   // SQL builders' :windowed("name") as time ranges
-  const chunk = await db.one<{ entries: [number, number][]; windows: { from: number[]; to: number[] }; step_ms: number; dep_step_ms: number;
+  const chunk = await db.one<{ entries: [number, number][]; windows: { from: string; to: string }; step_ms: number; dep_step_ms: number;
     reaches: Array<{ point: string; lower: string | null; upper: string | null }> }>(
     `with e as (select ${edgeSql} as edge), v as (select * from ds_private.dataset_versions where name = $1 and version = '0.1.0'),
      p as (select ds_private.version_slots(v.id, tstzmultirange(tstzrange($5::timestamptz, $6::timestamptz, '[]'))) as points from v),
@@ -81,9 +81,11 @@ describe("the per-point windows a chunk gets are the window rule", () => {
         spec: { name: c.dependency, version: "0.1.0", table: "", step_ms: Number(chunk.dep_step_ms), entries: chunk.entries, windows: chunk.windows },
         entries: times.map((t) => ({ ts: new Date(t), rows: [] })),
         times,
+        from: intArray(chunk.windows.from),
+        to: intArray(chunk.windows.to),
       };
       // the chunk's points, in the order the worker runs them
-      expect(chunk.windows.from.length).toBe(perPoint.length);
+      expect(dep.from.length).toBe(perPoint.length);
       expect(chunk.reaches.map((r) => Date.parse(r.point))).toEqual(perPoint.map((p) => p.t.getTime()));
       for (const [i, { t, reads }] of perPoint.entries()) {
         const expected = reads.map((r) => r.toISOString());

@@ -23,14 +23,17 @@ export interface DependencySpec {
   keyless?: boolean;
   /** The dependency's calendar points the chunk reads, as slot ranges [lower, upper) in ms. */
   entries: [number, number][];
-  /** Per point of the chunk, in order: its window is entries from[i] .. to[i] - 1 (of the expanded entries). */
-  windows: { from: number[]; to: number[] };
+  /** Per point of the chunk, in order: its window is entries from[i] .. to[i] - 1 (of the expanded entries), as PostgreSQL int arrays' text ("{0,1,2}"). */
+  windows: { from: string; to: string };
 }
 
 export interface LoadedDependency {
   spec: DependencySpec;
   entries: Entry[];
   times: number[];
+  /** Per point of the chunk: its window is entries from[i] .. to[i] - 1. */
+  from: Int32Array;
+  to: Int32Array;
 }
 
 export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: DependencySpec): Promise<LoadedDependency> {
@@ -60,7 +63,13 @@ export async function loadDependency(client: pg.Pool | pg.ClientBase, spec: Depe
       entries[i]!.rows.push(fields);
     }
   }
-  return { spec, entries, times };
+  return { spec, entries, times, from: intArray(spec.windows.from), to: intArray(spec.windows.to) };
+}
+
+/** The numbers of a PostgreSQL int array's text, "{0,1,2}". */
+export function intArray(text: string): Int32Array {
+  const inner = text.slice(1, -1);
+  return inner === "" ? new Int32Array(0) : Int32Array.from(inner.split(","), Number);
 }
 
 /** The points (ms) of slot ranges [lower, upper) with the given step. */
@@ -72,6 +81,5 @@ export function expandSlots(ranges: [number, number][], stepMs: number): number[
 
 /** The entries point number `i` of the chunk (in point order) reads, as ds_private.point_entry_windows said. */
 export function pointWindow(dep: LoadedDependency, i: number): Entry[] {
-  const { from, to } = dep.spec.windows;
-  return dep.entries.slice(from[i], to[i]);
+  return dep.entries.slice(dep.from[i], dep.to[i]);
 }

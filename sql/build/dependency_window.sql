@@ -36,34 +36,36 @@ declare
   v_dep ds_private.dataset_versions := (select d from ds_private.dataset_versions d where d.id = edge.depends_on_id);
   v_grid interval := ds_private.calendar_step(v_dep.step);
   v_bucket boolean := edge.window_kind = 'bucket';
+  -- a wall-clock lookback's reach back from T, once (not parsed again per run)
+  v_span interval := case when edge.lookback_points is null and edge.lookback is not null then ds_private.lookback_span(edge.lookback) end;
+  v_counted_from timestamptz[];
+  v_befores timestamptz[];
+  v_nth timestamptz[];
 begin
-  -- set-based (plpgsql so that it runs once, not inlined into a join and re-run per row).
   -- Per run of points [a, b) (T = a, a + S, ..., b - S): the time [lo, hi] whose dependency
   -- points some T of the run reads ('point' windows end at the last T, closed; 'bucket'
   -- ones at b, open), as the dependency's grid slots [g, g + s) of the grid points g in
   -- it: align_up(lo) to align_down(hi) + s, or align_up(b) when open, the very bounds
   -- ds_private.calendar_slots takes of a range
+  if edge.lookback_points is not null then
+    -- a counted lookback starts at the N-th dependency point before T + S (bucket), or
+    -- before T + 1 microsecond (point: at or before T): found for every run at once, and
+    -- only for counted lookbacks (a plan that merely skips it can still run it)
+    v_counted_from := array(select case when v_bucket then a + v_step else a + interval '1 microsecond' end from unnest(window_bounds.run_starts) a);
+    select array_agg(x.before), array_agg(x.point) into v_befores, v_nth
+    from ds_private.nth_points_before(v_dep.calendar, v_dep.step, array(select distinct c from unnest(v_counted_from) c), edge.lookback_points) x;
+  end if;
   return query
-  with runs as (
-    select r.n, r.a, r.b,
-           -- counted lookback: the N-th point < T + S (bucket), or <= T (point: < T + 1
-           -- microsecond, the resolution)
-           case when v_bucket then r.a + v_step else r.a + interval '1 microsecond' end as counted_from
-    from unnest(window_bounds.run_starts, window_bounds.run_ends) with ordinality as r(a, b, n)
-  ), nth as (
-    select x.before, x.point from ds_private.nth_points_before(v_dep.calendar, v_dep.step,
-      array(select distinct r.counted_from from runs r), edge.lookback_points) x
-    where edge.lookback_points is not null
-  )
   select r.n,
          ds_private.align_up(case
            when edge.lookback_points is not null then coalesce(x.point, v_dep.start_at)
-           when edge.lookback is not null then r.a - ds_private.lookback_span(edge.lookback)
+           when v_span is not null then r.a - v_span
            else r.a
          end, v_grid),
          case when v_bucket then ds_private.align_up(r.b, v_grid)
               else ds_private.align_down(r.b - v_step, v_grid) + v_grid end
-  from runs r left join nth x on x.before = r.counted_from;
+  from unnest(window_bounds.run_starts, window_bounds.run_ends) with ordinality as r(a, b, n)
+  left join unnest(v_befores, v_nth) as x(before, point) on x.before = v_counted_from[r.n];
 end;
 $$;
 comment on function ds_private.window_bounds(ds_private.dependencies, timestamptz[], timestamptz[]) is 'The window rule, set-based, written once: for each run of points [run_starts[n], run_ends[n]) of the dependent, the slots [lo, hi) of the dependency''s grid whose points some point of the run reads through the edge (its window and lookback), before the dependency''s calendar and start date are applied.';
@@ -155,18 +157,23 @@ $$;
 comment on function ds_private.point_windows(ds_private.dependencies, tstzmultirange) is 'The window of each point of the dependent in points (slot ranges) on the dependency of the edge, in point order: the time range [lower, upper) of the dependency''s grid slots the point reads (ds_private.window_bounds with the point as its own run), from the dependency''s start date; empty when it reads nothing. The dependency''s rows in it are the point''s rows (SQL builders'' :windowed("name"); the worker''s per-point entries, ds_private.task_spec).';
 
 create or replace function ds_private.point_entry_windows(edge ds_private.dependencies, points tstzmultirange, entries tstzmultirange) returns jsonb
-language plpgsql stable as $$
+language plpgsql stable set jit = off as $$
 declare
-  v_step interval := make_interval(secs => extract(epoch from (select d.step from ds_private.dataset_versions d where d.id = edge.depends_on_id)));
-  -- the entries' points, as the worker expands them (lower, lower + step, ...)
-  v_times timestamptz[] := array(select t from unnest(entries) r, generate_series(lower(r), upper(r) - v_step, v_step) t order by t);
+  -- points and entries are lower, lower + step, ... of their slot ranges, as the worker expands them
+  v_step interval := make_interval(secs => extract(epoch from (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id)));
+  v_dep_step interval := make_interval(secs => extract(epoch from (select d.step from ds_private.dataset_versions d where d.id = edge.depends_on_id)));
+  v_start timestamptz := (select d.start_at from ds_private.dataset_versions d where d.id = edge.depends_on_id);
+  -- (a multirange's ranges come in order, and generate_series counts up: no sort)
+  v_times timestamptz[] := array(select t from unnest(entries) r, generate_series(lower(r), upper(r) - v_dep_step, v_dep_step) t);
+  v_points timestamptz[] := array(select t from unnest(points) r, generate_series(lower(r), upper(r) - v_step, v_step) t);
 begin
-  -- per point, its window's entries [from, to): those before the window, those before its
-  -- end (width_bucket: how many of the sorted entries are <= the value; times are whole microseconds)
-  return (select jsonb_build_object(
-      'from', coalesce(jsonb_agg(case when isempty(w.reach) then 0 else width_bucket(lower(w.reach) - interval '1 microsecond', v_times) end order by w.point), '[]'),
-      'to', coalesce(jsonb_agg(case when isempty(w.reach) then 0 else width_bucket(upper(w.reach) - interval '1 microsecond', v_times) end order by w.point), '[]'))
-    from ds_private.point_windows(edge, points) w);
+  -- per point, its window's entries [from, to): those before the window (from the dependency's
+  -- start date), those before its end (width_bucket: how many of the sorted entries are <=
+  -- the value; times are whole microseconds). Sent as the text of int arrays ({0,1,...}):
+  -- jsonb numbers cost 4 times as much to build
+  return (select jsonb_build_object('from', coalesce(array_agg(w.f order by w.n), '{}')::text, 'to', coalesce(array_agg(greatest(w.f, w.t) order by w.n), '{}')::text)
+    from (select x.n, width_bucket(greatest(x.lo, v_start) - interval '1 microsecond', v_times) as f, width_bucket(x.hi - interval '1 microsecond', v_times) as t
+          from ds_private.window_bounds(edge, v_points, array(select p + v_step from unnest(v_points) p)) x) w);
 end;
 $$;
-comment on function ds_private.point_entry_windows(ds_private.dependencies, tstzmultirange, tstzmultirange) is 'Each point''s window as positions in a chunk''s dependency entries (entries: the slots ds_private.dependency_window gave for all its points, expanded): {"from": [...], "to": [...]}, point i reads entries from[i] .. to[i] - 1. What the worker slices with (worker/dependency-entries.ts): the window rule stays in SQL.';
+comment on function ds_private.point_entry_windows(ds_private.dependencies, tstzmultirange, tstzmultirange) is 'Each point''s window as positions in a chunk''s dependency entries (entries: the slots ds_private.dependency_window gave for all its points, expanded): {"from": "{...}", "to": "{...}"} (the text of int arrays), point i reads entries from[i] .. to[i] - 1. What the worker slices with (worker/dependency-entries.ts): the window rule stays in SQL.';
