@@ -92,6 +92,9 @@ async function runChunk(req: ChunkRequest, post: (m: ThreadMessage, transfer?: A
   };
   let written = 0;
   const points = expandSlots(req.points, req.step_ms);
+  for (const d of req.dependencies) {
+    if (d.from.length !== points.length) throw new Error(`${d.spec.name}: ${d.from.length} windows for ${points.length} points`);
+  }
   for (let i = 0; i < points.length; i++) {
     const ts = new Date(points[i]!);
     const args: Record<string, Entry[]> = {};
