@@ -55,15 +55,23 @@ export async function serverCpuReader(pool: pg.Pool): Promise<(() => number) | n
   const backend = statFields(`/proc/${rows[0]!.pid}/stat`);
   if (!backend) return null;
   const postmaster = Number(backend[1]); // field 4: the parent
-  return () => {
+  /** The postmaster's own CPU and its reaped children's (fields 16, 17: cutime, cstime). */
+  const postmasterCpu = () => {
     const own = statFields(`/proc/${postmaster}/stat`);
-    if (!own) return NaN;
-    let sum = cpuOf(own) + (Number(own[13]) + Number(own[14])) / 100; // fields 16, 17: cutime, cstime
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      const fields = statFields(`/proc/${name}/stat`);
-      if (fields && Number(fields[1]) === postmaster) sum += cpuOf(fields);
+    return own ? cpuOf(own) + (Number(own[13]) + Number(own[14])) / 100 : NaN;
+  };
+  return () => {
+    // a child reaped between the two reads would count twice or not at all: read again
+    for (let attempt = 0; ; attempt++) {
+      const before = postmasterCpu();
+      let live = 0;
+      for (const name of readdirSync("/proc")) {
+        if (!/^\d+$/.test(name)) continue;
+        const fields = statFields(`/proc/${name}/stat`);
+        if (fields && Number(fields[1]) === postmaster) live += cpuOf(fields);
+      }
+      const after = postmasterCpu();
+      if (after === before || attempt === 4) return after + live;
     }
-    return sum;
   };
 }

@@ -4,6 +4,7 @@
  * a process's main thread. The bench prints the ceilings of its ratios from these.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { serverCpuReader, processCpuSeconds, threadCpuSeconds } from "../bench/process-cpu.ts";
@@ -26,20 +27,25 @@ describe("bench CPU meters", () => {
     const own = processCpuSeconds(rows[0]!.pid);
     await client.end();
     // the backend is gone (reaped by the postmaster): its time is in the postmaster's cutime
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 100 && existsSync(`/proc/${rows[0]!.pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const used = serverCpu() - before;
     expect(own).toBeGreaterThan(0.2);
     expect(used).toBeGreaterThanOrEqual(own);
   });
 
   it("reads a process's main thread apart from its other threads", async () => {
-    // a child that keeps its main thread busy for 400 ms, then waits
-    const child = spawn(process.execPath, ["-e", "const u = performance.now() + 400; let x = 0; while (performance.now() < u) x += Math.sqrt(x + 1); setTimeout(() => {}, 5000);"]);
+    // a child whose main thread spins until it has used 400 ms of CPU (however busy the
+    // machine), says so, then waits
+    const child = spawn(process.execPath, ["-e",
+      "let x = 0; while (process.threadCpuUsage().user < 400_000) x += Math.sqrt(x + 1); console.log('spun'); setTimeout(() => {}, 30_000);"]);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 900));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => { if (d.toString().includes("spun")) resolve(); });
+        child.once("exit", (code) => reject(new Error(`the child exited with ${code}`)));
+      });
       const main = threadCpuSeconds(child.pid!);
       const all = processCpuSeconds(child.pid!);
-      expect(main).toBeGreaterThan(0.25);
+      expect(main).toBeGreaterThanOrEqual(0.39); // /proc counts in ticks of 10 ms
       expect(all).toBeGreaterThanOrEqual(main);
       expect(threadCpuSeconds(child.pid!, 999_999_999)).toBeNaN();
     } finally {
