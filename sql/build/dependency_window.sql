@@ -3,13 +3,14 @@
 -- builders' $3 (ds_worker.run_sql_task) and invalidation after writes and deletes (invalidate.sql)
 -- all call these functions; worker/dependency-entries.ts only slices the entries
 -- ds_worker.start_task gave it by the windows that came with them
--- (test/dependency-window-rule.test.ts compares them with each point's own window). The rule itself is written once, set-based, in
--- ds_private.window_bounds (sql/registry/window_rule.sql: any number of runs of points at
--- once; SQL builders' :windowed compiles to its ds_private.point_windows);
+-- (test/dependency-window-rule.test.ts compares them with each point's own window). The
+-- rule itself is written once, set-based, in ds_private.window_bounds
+-- (sql/registry/window_rule.sql: any number of runs of points at once; its
+-- ds_private.point_windows gives each point's window, which SQL builders' :windowed reads).
 -- ds_private.dependency_reaches applies it to point sets (link_tasks gives it every task of
 -- a build, so planning stays linear), ds_private.dependency_window to one point set,
--- filtered by the dependency's calendar, and ds_private.point_entry_windows to each point of
--- a chunk (the worker's windows).
+-- filtered by the dependency's calendar, and ds_private.point_entry_windows turns each
+-- point's window into positions in a chunk's entries (the worker's windows).
 --
 -- For a point T of a dataset with step S, on a dependency with step s (window_kind):
 --   'point' (the default) — the original builder server's rule (Wat-Street/datastream,
@@ -91,21 +92,20 @@ comment on function ds_private.affected_points(ds_private.dependencies, tstzmult
 create or replace function ds_private.point_entry_windows(edge ds_private.dependencies, points tstzmultirange, entries tstzmultirange) returns jsonb
 language plpgsql stable set jit = off as $$
 declare
-  -- points and entries are lower, lower + step, ... of their slot ranges, as the worker expands them
-  v_step interval := make_interval(secs => extract(epoch from (select x.step from ds_private.dataset_versions x where x.id = edge.dataset_version_id)));
+  -- the entries' points, lower, lower + step, ... of their slot ranges, as the worker expands
+  -- them (a multirange's ranges come in order and generate_series counts up: sorted)
   v_dep_step interval := make_interval(secs => extract(epoch from (select d.step from ds_private.dataset_versions d where d.id = edge.depends_on_id)));
-  v_start timestamptz := (select d.start_at from ds_private.dataset_versions d where d.id = edge.depends_on_id);
-  -- (a multirange's ranges come in order, and generate_series counts up: no sort)
   v_times timestamptz[] := array(select t from unnest(entries) r, generate_series(lower(r), upper(r) - v_dep_step, v_dep_step) t);
-  v_points timestamptz[] := array(select t from unnest(points) r, generate_series(lower(r), upper(r) - v_step, v_step) t);
 begin
-  -- per point, its window's entries [from, to): those before the window (from the dependency's
-  -- start date), those before its end (width_bucket: how many of the sorted entries are <=
-  -- the value; times are whole microseconds). Sent as the text of int arrays ({0,1,...}):
-  -- jsonb numbers cost 4 times as much to build
-  return (select jsonb_build_object('from', coalesce(array_agg(w.f order by w.n), '{}')::text, 'to', coalesce(array_agg(greatest(w.f, w.t) order by w.n), '{}')::text)
-    from (select x.n, width_bucket(greatest(x.lo, v_start) - interval '1 microsecond', v_times) as f, width_bucket(x.hi - interval '1 microsecond', v_times) as t
-          from ds_private.window_bounds(edge, v_points, array(select p + v_step from unnest(v_points) p)) x) w);
+  -- per point, its window's entries [from, to): those before the window, those before its end
+  -- (width_bucket: how many of the sorted entries are <= the value; times are whole
+  -- microseconds). Sent as the text of int arrays ({0,1,...}): jsonb numbers cost 4 times
+  -- as much to build
+  return (select jsonb_build_object('from', coalesce(array_agg(w.f order by w.point), '{}')::text, 'to', coalesce(array_agg(w.t order by w.point), '{}')::text)
+    from (select p.point,
+                 case when isempty(p.reach) then 0 else width_bucket(lower(p.reach) - interval '1 microsecond', v_times) end as f,
+                 case when isempty(p.reach) then 0 else width_bucket(upper(p.reach) - interval '1 microsecond', v_times) end as t
+          from ds_private.point_windows(edge, points) p) w);
 end;
 $$;
-comment on function ds_private.point_entry_windows(ds_private.dependencies, tstzmultirange, tstzmultirange) is 'Each point''s window as positions in a chunk''s dependency entries (entries: the slots ds_private.dependency_window gave for all its points, expanded): {"from": "{...}", "to": "{...}"} (the text of int arrays), point i reads entries from[i] .. to[i] - 1. What the worker slices with (worker/dependency-entries.ts): the window rule stays in SQL.';
+comment on function ds_private.point_entry_windows(ds_private.dependencies, tstzmultirange, tstzmultirange) is 'Each point''s window as positions in a chunk''s dependency entries (entries: the slots ds_private.dependency_window gave for all its points, expanded), from ds_private.point_windows: {"from": "{...}", "to": "{...}"} (the text of int arrays), point i reads entries from[i] .. to[i] - 1. What the worker slices with (worker/dependency-entries.ts): the window rule stays in SQL.';
